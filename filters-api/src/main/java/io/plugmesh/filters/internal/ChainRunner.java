@@ -1,0 +1,324 @@
+package io.plugmesh.filters.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterChain;
+import io.plugmesh.filters.ProxyRequest;
+import io.plugmesh.filters.ProxyResponse;
+import io.plugmesh.filters.UpstreamException;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs an ordered list of filters and enforces the chain's rules: {@code proceed} at most once
+ * unless a link allows replay, no null results, synchronous throws become failed stages, shadow
+ * mode turns a filter's own answer into a count and a pass, and every completion continues on the
+ * request's home executor. Shared by the kernel and the testkit so both behave the same. Not part
+ * of the API.
+ */
+public final class ChainRunner {
+
+  /** How a link runs; {@code off} links are left out of the chain when it is built. */
+  public enum Mode {
+    /** The filter's decisions take effect. */
+    ENFORCE,
+    /** A response the filter makes itself is counted and logged, and the request goes on. */
+    SHADOW
+  }
+
+  /** What a filter did with one request. */
+  public enum Decision {
+    /** It passed the request on. */
+    CONTINUE,
+    /** It answered itself. */
+    RESPOND,
+    /** It failed (threw, returned null, broke a rule). */
+    ERROR,
+    /** In shadow mode it would have answered itself; the request went on. */
+    SHADOW
+  }
+
+  /**
+   * One filter in a chain.
+   *
+   * @param name the plugin name, for errors and metrics
+   * @param filter the filter
+   * @param mode enforce or shadow
+   * @param replay whether the filter may call proceed more than once
+   */
+  public record Link(String name, Filter filter, Mode mode, boolean replay) {
+    /**
+     * Creates a link.
+     *
+     * @param name the plugin name
+     * @param filter the filter
+     * @param mode the mode
+     * @param replay whether proceed may be called more than once
+     */
+    public Link {
+      requireNonNull(name, "name");
+      requireNonNull(filter, "filter");
+      requireNonNull(mode, "mode");
+    }
+  }
+
+  /** The end of the chain: sends the request upstream. */
+  @FunctionalInterface
+  public interface Terminal {
+    /**
+     * Sends one attempt.
+     *
+     * @param request the request
+     * @return the upstream response, or a stage failed with {@link UpstreamException}
+     */
+    CompletionStage<ProxyResponse> send(ProxyRequest request);
+  }
+
+  /** Hears every filter's decision, e.g. to count it. */
+  @FunctionalInterface
+  public interface Observer {
+    /** An observer that ignores everything. */
+    Observer NONE = (index, link, decision, selfNanos, error) -> {};
+
+    /**
+     * Called once per filter invocation when its stage completes.
+     *
+     * @param index the link's position
+     * @param link the link
+     * @param decision what the filter did
+     * @param selfNanos time spent in the filter, excluding the rest of the chain
+     * @param error the failure for {@link Decision#ERROR}, else null
+     */
+    void onDecision(int index, Link link, Decision decision, long selfNanos, Throwable error);
+  }
+
+  private final List<Link> links;
+
+  /**
+   * Creates a runner.
+   *
+   * @param links the filters in execution order
+   */
+  public ChainRunner(List<Link> links) {
+    this.links = List.copyOf(links);
+  }
+
+  /**
+   * The links in execution order.
+   *
+   * @return the links
+   */
+  public List<Link> links() {
+    return links;
+  }
+
+  /**
+   * Runs the chain for one request.
+   *
+   * @param request the request
+   * @param terminal sends attempts upstream
+   * @param home where completions continue; should run tasks inline when already on its thread
+   * @param observer hears decisions
+   * @return the response stage; fails with {@link FilterFailure} or {@link UpstreamException}
+   */
+  public CompletionStage<ProxyResponse> run(
+      ProxyRequest request, Terminal terminal, Executor home, Observer observer) {
+    return new Run(terminal, home, observer).invoke(0, request);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    for (Link link : links) {
+      sb.append(link.name());
+      if (link.mode() == Mode.SHADOW) {
+        sb.append("(shadow)");
+      }
+      sb.append(" -> ");
+    }
+    return sb.append("upstream").toString();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private final class Run {
+    private final Terminal terminal;
+    private final Executor home;
+    private final Observer observer;
+
+    Run(Terminal terminal, Executor home, Observer observer) {
+      this.terminal = terminal;
+      this.home = home;
+      this.observer = observer;
+    }
+
+    CompletionStage<ProxyResponse> invoke(int index, ProxyRequest request) {
+      if (index == links.size()) {
+        return sendTerminal(request);
+      }
+      Link link = links.get(index);
+      Step step = new Step(index, link);
+      long start = System.nanoTime();
+      CompletionStage<ProxyResponse> stage;
+      try {
+        stage = link.filter().filter(request, step);
+      } catch (Throwable t) {
+        stage = CompletableFuture.failedFuture(new FilterFailure(link.name(), "threw " + t, t));
+      }
+      if (stage == null) {
+        stage =
+            CompletableFuture.failedFuture(
+                new FilterFailure(
+                    link.name(), "returned null (expected: a CompletionStage)", null));
+      }
+      CompletableFuture<ProxyResponse> result = new CompletableFuture<>();
+      CompletionStage<ProxyResponse> filterStage = stage;
+      stage.whenComplete(
+          (response, error) ->
+              home.execute(() -> complete(step, request, start, response, error, result)));
+      result.whenComplete((r, e) -> cancelIfCancelled(result, filterStage));
+      return result;
+    }
+
+    /** Cancelling a stage handed out propagates down the chain to the terminal (the upstream). */
+    private void cancelIfCancelled(
+        CompletableFuture<ProxyResponse> handedOut, CompletionStage<ProxyResponse> downstream) {
+      if (handedOut.isCancelled()) {
+        try {
+          downstream.toCompletableFuture().cancel(false);
+        } catch (UnsupportedOperationException ignored) {
+          // A stage that cannot be cancelled finishes on its own; its response is discarded.
+        }
+      }
+    }
+
+    /** Completes {@code result}, discarding the response if nobody will take it any more. */
+    private void deliver(CompletableFuture<ProxyResponse> result, ProxyResponse response) {
+      if (!result.complete(response)) {
+        response.discard();
+      }
+    }
+
+    private CompletionStage<ProxyResponse> sendTerminal(ProxyRequest request) {
+      try {
+        CompletionStage<ProxyResponse> stage = terminal.send(request);
+        return stage != null
+            ? stage
+            : CompletableFuture.failedFuture(new IllegalStateException("terminal returned null"));
+      } catch (Throwable t) {
+        return CompletableFuture.failedFuture(t);
+      }
+    }
+
+    private void complete(
+        Step step,
+        ProxyRequest request,
+        long start,
+        ProxyResponse response,
+        Throwable error,
+        CompletableFuture<ProxyResponse> result) {
+      Link link = step.link;
+      long self = Math.max(0, System.nanoTime() - start - step.downstreamNanos);
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof FilterFailure
+            || cause instanceof UpstreamException
+            || cause instanceof CancellationException) {
+          // Passed through from further down the chain (or cancelled): not this filter's fault.
+          boolean own = cause instanceof FilterFailure f && f.plugin().equals(link.name());
+          observer.onDecision(
+              step.index, link, own ? Decision.ERROR : Decision.CONTINUE, self, own ? cause : null);
+          result.completeExceptionally(cause);
+          return;
+        }
+        FilterFailure failure = new FilterFailure(link.name(), "failed: " + cause, cause);
+        observer.onDecision(step.index, link, Decision.ERROR, self, failure);
+        result.completeExceptionally(failure);
+        return;
+      }
+      if (response == null) {
+        FilterFailure failure =
+            new FilterFailure(link.name(), "completed with null (expected: a response)", null);
+        observer.onDecision(step.index, link, Decision.ERROR, self, failure);
+        result.completeExceptionally(failure);
+        return;
+      }
+      if (step.proceeds.get() > 0) {
+        observer.onDecision(step.index, link, Decision.CONTINUE, self, null);
+        deliver(result, response);
+        return;
+      }
+      if (link.mode() == Mode.SHADOW) {
+        observer.onDecision(step.index, link, Decision.SHADOW, self, null);
+        response.discard();
+        invoke(step.index + 1, request)
+            .whenComplete(
+                (r, e) -> {
+                  if (e != null) {
+                    result.completeExceptionally(unwrap(e));
+                  } else {
+                    deliver(result, r);
+                  }
+                });
+        return;
+      }
+      observer.onDecision(step.index, link, Decision.RESPOND, self, null);
+      deliver(result, response);
+    }
+
+    private final class Step implements FilterChain {
+      final int index;
+      final Link link;
+      final AtomicInteger proceeds = new AtomicInteger();
+      volatile long downstreamNanos;
+
+      Step(int index, Link link) {
+        this.index = index;
+        this.link = link;
+      }
+
+      @Override
+      public CompletionStage<ProxyResponse> proceed(ProxyRequest request) {
+        if (request == null) {
+          return CompletableFuture.failedFuture(
+              new FilterFailure(link.name(), "called proceed(null) (expected: a request)", null));
+        }
+        int n = proceeds.incrementAndGet();
+        if (n > 1 && !link.replay()) {
+          return CompletableFuture.failedFuture(
+              new FilterFailure(
+                  link.name(),
+                  "called proceed() "
+                      + n
+                      + " times (expected: at most once; a factory that retries declares replay)",
+                  null));
+        }
+        long start = System.nanoTime();
+        CompletionStage<ProxyResponse> next = invoke(index + 1, request);
+        CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
+        next.whenComplete(
+            (r, e) -> {
+              downstreamNanos = downstreamNanos + (System.nanoTime() - start);
+              if (e != null) {
+                out.completeExceptionally(unwrap(e));
+              } else {
+                deliver(out, r);
+              }
+            });
+        out.whenComplete((r, e) -> cancelIfCancelled(out, next));
+        return out;
+      }
+    }
+  }
+}
