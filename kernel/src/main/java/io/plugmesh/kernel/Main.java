@@ -1,0 +1,133 @@
+package io.plugmesh.kernel;
+
+import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.kernel.config.SettingsLoader;
+import io.plugmesh.kernel.runtime.ConfigFileWatcher;
+import io.plugmesh.kernel.runtime.Demo;
+import io.plugmesh.kernel.runtime.Kernel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code plugmesh} command: run a proxy from a config file, or the local demo. */
+public final class Main {
+  private static final String USAGE =
+      """
+      usage: plugmesh proxy --config FILE [--settings FILE] [--admin HOST:PORT] [--plugins DIR]
+             plugmesh demo
+
+        proxy   run a proxy from a static config file; edits to the file apply atomically
+        demo    run a local demo: sample services behind a proxy, with commands to try
+      """;
+
+  private Main() {}
+
+  /**
+   * Entry point.
+   *
+   * @param args the command line
+   * @throws Exception on startup failure
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      System.out.print(USAGE);
+      System.exit(args.length == 0 ? 2 : 0);
+    }
+    switch (args[0]) {
+      case "proxy" -> proxy(List.of(args).subList(1, args.length));
+      case "demo" -> Demo.run();
+      default -> {
+        System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void proxy(List<String> args) throws Exception {
+    long start = System.nanoTime();
+    Path config = null;
+    Path settingsFile = null;
+    String adminAddress = null;
+    Path pluginsDir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String flag = args.get(i);
+      if (i + 1 >= args.size()) {
+        fail("option " + flag + " needs a value");
+      }
+      String value = args.get(++i);
+      switch (flag) {
+        case "--config" -> config = Path.of(value);
+        case "--settings" -> settingsFile = Path.of(value);
+        case "--admin" -> adminAddress = value;
+        case "--plugins" -> pluginsDir = Path.of(value);
+        default -> fail("unknown option " + flag);
+      }
+    }
+    ProxySettings settings =
+        settingsFile == null ? ProxySettings.DEFAULTS : SettingsLoader.load(settingsFile);
+    if (adminAddress != null) {
+      int colon = adminAddress.lastIndexOf(':');
+      if (colon < 0) {
+        fail("--admin " + adminAddress + " (expected: host:port)");
+      }
+      settings =
+          new ProxySettings(
+              new ProxySettings.Admin(
+                  adminAddress.substring(0, colon),
+                  Integer.parseInt(adminAddress.substring(colon + 1))),
+              settings.pluginsDir(),
+              settings.configFile(),
+              settings.metricsPrefix(),
+              settings.accessLog(),
+              settings.limits());
+    }
+    if (pluginsDir != null) {
+      settings =
+          new ProxySettings(
+              settings.admin(),
+              pluginsDir,
+              settings.configFile(),
+              settings.metricsPrefix(),
+              settings.accessLog(),
+              settings.limits());
+    }
+    if (config == null) {
+      config = settings.configFile();
+    }
+    if (config == null) {
+      fail("no config file: pass --config FILE or set config.file in the settings");
+    }
+    if (!Files.isReadable(config)) {
+      fail("config file " + config + " is not readable");
+    }
+    Kernel kernel = Kernel.start(settings, null, List.of());
+    ConfigFileWatcher watcher;
+    try {
+      watcher = ConfigFileWatcher.start(config, kernel);
+    } catch (RuntimeException e) {
+      kernel.close();
+      fail(e.getMessage());
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  watcher.close();
+                  kernel.close();
+                  stopped.countDown();
+                },
+                "plugmesh-shutdown"));
+    System.out.printf(
+        "plugmesh ready in %d ms: admin on %s:%d%n",
+        (System.nanoTime() - start) / 1_000_000, settings.admin().host(), kernel.adminPort());
+    stopped.await();
+  }
+
+  private static void fail(String message) {
+    System.err.println("plugmesh: " + message);
+    System.exit(2);
+  }
+}

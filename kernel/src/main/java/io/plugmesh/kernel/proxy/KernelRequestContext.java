@@ -1,0 +1,59 @@
+package io.plugmesh.kernel.proxy;
+
+import io.plugmesh.filters.ContextKey;
+import io.plugmesh.filters.RequestContext;
+import io.plugmesh.filters.ResponseFlag;
+import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The {@link RequestContext} of one exchange; confined to the exchange's event loop. */
+final class KernelRequestContext implements RequestContext {
+  /** Attributes per request are few; a bound stops a runaway plugin from growing a map forever. */
+  static final int MAX_ATTRIBUTES = 64;
+
+  private final String requestId;
+  private final String routeName;
+  private final Map<ContextKey<?>, Object> attributes = new IdentityHashMap<>(8);
+  private final Set<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+
+  KernelRequestContext(String requestId, String routeName) {
+    this.requestId = requestId;
+    this.routeName = routeName;
+  }
+
+  @Override
+  public <T> Optional<T> get(ContextKey<T> key) {
+    return Optional.ofNullable(key.type().cast(attributes.get(key)));
+  }
+
+  @Override
+  public <T> void put(ContextKey<T> key, T value) {
+    if (!attributes.containsKey(key) && attributes.size() >= MAX_ATTRIBUTES) {
+      throw new IllegalStateException(
+          "request context holds " + MAX_ATTRIBUTES + " attributes (expected: fewer)");
+    }
+    attributes.put(key, key.type().cast(java.util.Objects.requireNonNull(value, "value")));
+  }
+
+  @Override
+  public String requestId() {
+    return requestId;
+  }
+
+  @Override
+  public String routeName() {
+    return routeName;
+  }
+
+  @Override
+  public synchronized void addResponseFlag(ResponseFlag flag) {
+    flags.add(flag);
+  }
+
+  synchronized Set<ResponseFlag> flags() {
+    return EnumSet.copyOf(flags.isEmpty() ? EnumSet.noneOf(ResponseFlag.class) : flags);
+  }
+}

@@ -1,0 +1,152 @@
+package io.plugmesh.kernel.proxy;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a downstream HTTP/1.1 connection or HTTP/2 stream: turns each request into
+ * an {@link Exchange}, one at a time. Reads are explicit ({@code AUTO_READ} off): the next request
+ * is read only after the previous response was written, so pipelined requests are answered in
+ * order and a slow peer is never buffered for.
+ */
+public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+
+  /** Hears when a request head starts and ends, for the request-headers timeout. */
+  public interface HeadWatch {
+    /** A request head arrived. */
+    void headReceived();
+
+    /** The connection waits for the next request head. */
+    void awaitingHead();
+
+    /** No watch. */
+    HeadWatch NONE =
+        new HeadWatch() {
+          @Override
+          public void headReceived() {}
+
+          @Override
+          public void awaitingHead() {}
+        };
+  }
+
+  private final ListenerContext listener;
+  private final boolean http2;
+  private final String peerIdentity;
+  private final HeadWatch headWatch;
+  private ChannelHandlerContext ctx;
+  private Exchange current;
+  private boolean started;
+
+  /**
+   * Creates a handler for one connection (HTTP/1.1) or stream (HTTP/2).
+   *
+   * @param listener the listener
+   * @param http2 whether this is an HTTP/2 stream
+   * @param peerIdentity the verified mTLS peer identity, or null
+   * @param headWatch hears head boundaries (HTTP/1.1)
+   */
+  public ProxyHandler(
+      ListenerContext listener, boolean http2, String peerIdentity, HeadWatch headWatch) {
+    this.listener = listener;
+    this.http2 = http2;
+    this.peerIdentity = peerIdentity;
+    this.headWatch = headWatch;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    if (ctx.channel().isActive()) {
+      start();
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    start();
+    ctx.fireChannelActive();
+  }
+
+  private void start() {
+    if (!started) {
+      started = true;
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      headWatch.headReceived();
+      if (current != null) {
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      current = new Exchange(this, listener, ctx, http2, clientAddress(), peerIdentity);
+      current.start(request);
+      return;
+    }
+    if (msg instanceof HttpContent content && current != null) {
+      current.onRequestContent(content);
+      return;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private InetSocketAddress clientAddress() {
+    java.net.SocketAddress address =
+        http2 && ctx.channel().parent() != null
+            ? ctx.channel().parent().remoteAddress()
+            : ctx.channel().remoteAddress();
+    return address instanceof InetSocketAddress inet
+        ? inet
+        : InetSocketAddress.createUnresolved("0.0.0.0", 0);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.onDownstreamClosed();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && current == null) {
+      ctx.close();
+      return;
+    }
+    ReferenceCountUtil.release(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("downstream {} failed: {}", ctx.channel(), cause.toString());
+    ctx.close();
+  }
+
+  /** Called by the exchange when its response is fully written (or abandoned). */
+  void exchangeDone(Exchange exchange, boolean keepAlive) {
+    if (current != exchange) {
+      return;
+    }
+    current = null;
+    if (http2 || !keepAlive || !ctx.channel().isActive()) {
+      ctx.close();
+      return;
+    }
+    headWatch.awaitingHead();
+    ctx.read();
+  }
+}

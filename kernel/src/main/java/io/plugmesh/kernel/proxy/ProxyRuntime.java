@@ -1,0 +1,38 @@
+package io.plugmesh.kernel.proxy;
+
+import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.kernel.observe.RequestLog;
+import io.plugmesh.kernel.state.Snapshot;
+import io.plugmesh.kernel.upstream.UpstreamConnector;
+
+/** What the data path needs from the running proxy. */
+public interface ProxyRuntime {
+
+  /**
+   * The config in force now; an exchange keeps the one it started with.
+   *
+   * @return the current snapshot
+   */
+  Snapshot snapshot();
+
+  /**
+   * The protocol bounds.
+   *
+   * @return the limits
+   */
+  Limits limits();
+
+  /**
+   * Upstream connections.
+   *
+   * @return the connector
+   */
+  UpstreamConnector connector();
+
+  /**
+   * Records a finished request in metrics and the access log. Must not block.
+   *
+   * @param log the request's record
+   */
+  void record(RequestLog log);
+}

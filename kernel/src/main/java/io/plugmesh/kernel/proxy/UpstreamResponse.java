@@ -1,0 +1,51 @@
+package io.plugmesh.kernel.proxy;
+
+import io.netty.handler.codec.http.HttpResponse;
+import io.plugmesh.filters.Headers;
+import io.plugmesh.filters.ProxyResponse;
+
+/** A response head from an upstream attempt; its body waits in the attempt until sent. */
+final class UpstreamResponse implements ProxyResponse {
+  private final HttpResponse head;
+  private final NettyHeaders headers;
+  private final Attempt attempt;
+
+  UpstreamResponse(HttpResponse head, Attempt attempt) {
+    this.head = head;
+    this.headers = new NettyHeaders(head.headers());
+    this.attempt = attempt;
+  }
+
+  HttpResponse head() {
+    return head;
+  }
+
+  Attempt attempt() {
+    return attempt;
+  }
+
+  @Override
+  public int status() {
+    return head.status().code();
+  }
+
+  @Override
+  public Headers headers() {
+    return headers;
+  }
+
+  @Override
+  public boolean fromUpstream() {
+    return true;
+  }
+
+  @Override
+  public void discard() {
+    attempt.discard();
+  }
+
+  @Override
+  public String toString() {
+    return "UpstreamResponse{status=" + status() + ", endpoint=" + attempt.endpointText() + "}";
+  }
+}

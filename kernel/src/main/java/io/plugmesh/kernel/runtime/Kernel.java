@@ -1,0 +1,347 @@
+package io.plugmesh.kernel.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.kernel.admin.AdminServer;
+import io.plugmesh.kernel.admin.AdminState;
+import io.plugmesh.kernel.admin.Readiness;
+import io.plugmesh.kernel.config.ConfigLoader;
+import io.plugmesh.kernel.config.ConfigValidator;
+import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.kernel.config.ListenerConfig;
+import io.plugmesh.kernel.config.MeshConfig;
+import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.kernel.listener.ListenerServer;
+import io.plugmesh.kernel.observe.AccessLogger;
+import io.plugmesh.kernel.observe.MetricsRegistryFactory;
+import io.plugmesh.kernel.observe.ProxyMetrics;
+import io.plugmesh.kernel.observe.RequestLog;
+import io.plugmesh.kernel.plugin.BuiltChain;
+import io.plugmesh.kernel.plugin.ChainBuilder;
+import io.plugmesh.kernel.plugin.KernelServices;
+import io.plugmesh.kernel.plugin.PluginHost;
+import io.plugmesh.kernel.proxy.ListenerContext;
+import io.plugmesh.kernel.proxy.ProxyRuntime;
+import io.plugmesh.kernel.state.Snapshot;
+import io.plugmesh.kernel.upstream.UpstreamConnector;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: event loops, listeners, the plugin host, the current config snapshot, metrics,
+ * access log and admin endpoints. Config changes are applied atomically with {@link #apply}: every
+ * chain is built first, and a config that fails anywhere changes nothing.
+ */
+public final class Kernel implements ProxyRuntime, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Kernel.class);
+
+  /** The plugin API version this kernel offers; plugins declare it in {@code plugin.requires}. */
+  public static final String PLUGIN_API_VERSION = "0.1.0";
+
+  private final ProxySettings settings;
+  private final Transport transport = new Transport();
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final UpstreamConnector connector;
+  private final PrometheusMeterRegistry registry;
+  private final ProxyMetrics metrics;
+  private final AccessLogger accessLog;
+  private final PluginHost plugins;
+  private final ChainBuilder chains;
+  private final KernelServices services;
+  private final AtomicReference<Snapshot> current = new AtomicReference<>();
+  private final Map<String, ListenerServer> listeners = new LinkedHashMap<>();
+  private final AdminServer admin;
+  private volatile boolean closed;
+  private volatile String staleReason;
+  private long nextVersion = 1;
+
+  private Kernel(ProxySettings settings, List<FilterFactory<?>> builtins) {
+    this.settings = requireNonNull(settings, "settings");
+    this.boss = transport.group("plugmesh-accept", 1);
+    this.workers = transport.group("plugmesh-io", Runtime.getRuntime().availableProcessors());
+    this.connector = new UpstreamConnector(transport.channel());
+    this.registry = MetricsRegistryFactory.create();
+    this.metrics = new ProxyMetrics(registry, settings.metricsPrefix());
+    this.accessLog =
+        AccessLogger.open(
+            switch (settings.accessLog().format()) {
+              case TEXT -> AccessLogger.Format.TEXT;
+              case JSON -> AccessLogger.Format.JSON;
+              case OFF -> AccessLogger.Format.OFF;
+            },
+            settings.accessLog().file() == null
+                ? AccessLogger.STDOUT
+                : settings.accessLog().file().toString(),
+            registry,
+            settings.metricsPrefix());
+    this.plugins = PluginHost.load(settings.pluginsDir(), PLUGIN_API_VERSION, builtins);
+    this.services =
+        KernelServices.create(registry, settings.metricsPrefix(), workers, Clock.systemUTC());
+    this.chains = new ChainBuilder(plugins, services);
+    this.admin =
+        AdminServer.start(
+            settings.admin().host(), settings.admin().port(), new Admin(), boss);
+  }
+
+  /**
+   * Starts a proxy serving {@code config}.
+   *
+   * @param settings the bootstrap settings
+   * @param config the first config, or null to start without listeners
+   * @param builtins filter factories available without a plugin jar (tests, embedding)
+   * @return the running kernel
+   */
+  public static Kernel start(
+      ProxySettings settings, MeshConfig config, List<FilterFactory<?>> builtins) {
+    Kernel kernel = new Kernel(settings, builtins);
+    try {
+      if (config != null) {
+        kernel.apply(config);
+      }
+      return kernel;
+    } catch (RuntimeException e) {
+      kernel.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Applies a new config atomically: validates it, builds every chain, binds new listeners, then
+   * switches. On any error nothing changes and the error names the route, plugin and field.
+   *
+   * @param config the new config
+   * @return the new version
+   */
+  public synchronized long apply(MeshConfig config) {
+    if (closed) {
+      throw new IllegalStateException("kernel is closed");
+    }
+    ConfigValidator.validate(config);
+    long version = nextVersion;
+    Map<String, BuiltChain> built = chains.buildAll(config.routes(), version);
+    Snapshot snapshot = Snapshot.build(version, config, built);
+
+    Map<String, ListenerServer> opened = new HashMap<>();
+    List<ListenerServer> retired = new ArrayList<>();
+    try {
+      for (ListenerConfig lc : config.listeners()) {
+        ListenerServer existing = listeners.get(lc.name());
+        if (existing != null && sameSocket(existing.config(), lc)) {
+          continue;
+        }
+        opened.put(lc.name(), bind(lc));
+      }
+    } catch (Exception e) {
+      opened.values().forEach(ListenerServer::close);
+      throw new IllegalStateException("cannot bind listeners: " + e.getMessage(), e);
+    }
+    current.set(snapshot);
+    nextVersion++;
+    for (ListenerConfig lc : config.listeners()) {
+      ListenerServer fresh = opened.get(lc.name());
+      if (fresh != null) {
+        ListenerServer old = listeners.put(lc.name(), fresh);
+        if (old != null) {
+          retired.add(old);
+        }
+      }
+    }
+    listeners
+        .keySet()
+        .removeIf(
+            name -> {
+              boolean gone = config.listeners().stream().noneMatch(l -> l.name().equals(name));
+              if (gone) {
+                retired.add(listeners.get(name));
+              }
+              return gone;
+            });
+    retired.forEach(ListenerServer::close);
+    metrics.setConfigVersion(version);
+    log.info(
+        "config version {} applied: {} listeners, {} clusters, {} routes",
+        version,
+        config.listeners().size(),
+        config.clusters().size(),
+        config.routes().size());
+    return version;
+  }
+
+  private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
+    return a.host().equals(b.host())
+        && a.port() == b.port()
+        && Objects.equals(a.tls(), b.tls());
+  }
+
+  private ListenerServer bind(ListenerConfig lc) throws Exception {
+    ListenerContext context =
+        new ListenerContext(lc.name(), lc.tls() == null ? "http" : "https", this);
+    return ListenerServer.start(lc, context, boss, workers, transport.serverChannel());
+  }
+
+  /**
+   * The port a listener is bound to.
+   *
+   * @param listener the listener name
+   * @return the port
+   */
+  public synchronized int port(String listener) {
+    ListenerServer server = listeners.get(listener);
+    if (server == null) {
+      throw new IllegalArgumentException("no listener named '" + listener + "'");
+    }
+    return server.port();
+  }
+
+  /**
+   * The admin port.
+   *
+   * @return the port
+   */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /**
+   * The plugin host.
+   *
+   * @return the plugins
+   */
+  public PluginHost plugins() {
+    return plugins;
+  }
+
+  /**
+   * The metrics registry.
+   *
+   * @return the registry
+   */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Marks the config as possibly out of date (e.g. the control service is unreachable), shown on
+   * {@code /ready}.
+   *
+   * @param reason why, or null when fresh
+   */
+  public void stale(String reason) {
+    this.staleReason = reason;
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    return current.get();
+  }
+
+  @Override
+  public Limits limits() {
+    return settings.limits();
+  }
+
+  @Override
+  public UpstreamConnector connector() {
+    return connector;
+  }
+
+  @Override
+  public void record(RequestLog entry) {
+    metrics.record(entry);
+    accessLog.log(entry);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (ListenerServer server : listeners.values()) {
+      server.close();
+    }
+    listeners.clear();
+    long drainMillis = settings.limits().drainTimeout().toMillis();
+    workers.shutdownGracefully(0, drainMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    if (admin != null) {
+      admin.close();
+    }
+    boss.shutdownGracefully(0, drainMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    connector.close();
+    services.close();
+    plugins.close();
+    accessLog.close();
+    registry.close();
+  }
+
+  /** The admin endpoints' view of this kernel. */
+  private final class Admin implements AdminState {
+    @Override
+    public boolean live() {
+      return !closed;
+    }
+
+    @Override
+    public Readiness readiness() {
+      Snapshot s = current.get();
+      if (closed) {
+        return new Readiness(false, false, "shutting down");
+      }
+      if (s == null) {
+        return new Readiness(false, false, "no config applied yet");
+      }
+      String stale = staleReason;
+      return new Readiness(
+          true, stale != null, stale != null ? stale : "serving config version " + s.version());
+    }
+
+    @Override
+    public long configVersion() {
+      Snapshot s = current.get();
+      return s == null ? 0 : s.version();
+    }
+
+    @Override
+    public Map<String, Object> configTree() {
+      Snapshot s = current.get();
+      return s == null ? Map.of() : ConfigLoader.toTree(s.config());
+    }
+
+    @Override
+    public List<Map<String, Object>> plugins() {
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (var info : plugins.plugins()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", info.id());
+        m.put("version", info.version());
+        m.put("requires", info.requires());
+        m.put("path", info.path());
+        m.put("state", info.state().name());
+        m.put("filters", info.filters());
+        if (info.error() != null) {
+          m.put("error", info.error());
+        }
+        out.add(m);
+      }
+      return out;
+    }
+
+    @Override
+    public String scrapeMetrics(String contentType) {
+      return registry.scrape(contentType);
+    }
+  }
+}

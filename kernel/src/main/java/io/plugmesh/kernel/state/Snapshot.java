@@ -1,0 +1,122 @@
+package io.plugmesh.kernel.state;
+
+import io.plugmesh.kernel.config.ClusterConfig;
+import io.plugmesh.kernel.config.ListenerConfig;
+import io.plugmesh.kernel.config.MeshConfig;
+import io.plugmesh.kernel.plugin.BuiltChain;
+import io.plugmesh.kernel.route.RouteTable;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One immutable config version, compiled: route tables per listener, chains per route, clusters.
+ * The proxy swaps snapshots atomically; an exchange keeps the snapshot it started on, so in-flight
+ * requests finish on the old chains.
+ */
+public final class Snapshot {
+  private final long version;
+  private final MeshConfig config;
+  private final Instant createdAt = Instant.now();
+  private final Map<String, RouteTable> tables = new HashMap<>();
+  private final Map<String, BuiltChain> chains;
+  private final Map<String, ClusterState> clusters = new HashMap<>();
+
+  private Snapshot(long version, MeshConfig config, Map<String, BuiltChain> chains) {
+    this.version = version;
+    this.config = config;
+    this.chains = Map.copyOf(chains);
+    for (ListenerConfig listener : config.listeners()) {
+      tables.put(listener.name(), RouteTable.compile(config.routes(), listener.routes()));
+    }
+    for (ClusterConfig cluster : config.clusters()) {
+      clusters.put(cluster.name(), new ClusterState(cluster));
+    }
+  }
+
+  /**
+   * Compiles a validated config with its already built chains.
+   *
+   * @param version the config version
+   * @param config the config, already validated
+   * @param chains the chain of every route, by route name
+   * @return the snapshot
+   */
+  public static Snapshot build(long version, MeshConfig config, Map<String, BuiltChain> chains) {
+    for (var route : config.routes()) {
+      if (!chains.containsKey(route.name())) {
+        throw new IllegalArgumentException("route '" + route.name() + "' has no built chain");
+      }
+    }
+    return new Snapshot(version, config, chains);
+  }
+
+  /**
+   * The config version.
+   *
+   * @return the version
+   */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * The config this snapshot was compiled from.
+   *
+   * @return the config
+   */
+  public MeshConfig config() {
+    return config;
+  }
+
+  /**
+   * When this snapshot was built.
+   *
+   * @return the instant
+   */
+  public Instant createdAt() {
+    return createdAt;
+  }
+
+  /**
+   * The routes a listener serves.
+   *
+   * @param listener the listener name
+   * @return its route table (empty for an unknown listener)
+   */
+  public RouteTable routes(String listener) {
+    RouteTable table = tables.get(listener);
+    return table != null ? table : EMPTY;
+  }
+
+  private static final RouteTable EMPTY = RouteTable.compile(java.util.List.of());
+
+  /**
+   * A route's chain.
+   *
+   * @param route the route name
+   * @return the chain
+   */
+  public BuiltChain chain(String route) {
+    return chains.get(route);
+  }
+
+  /**
+   * A cluster.
+   *
+   * @param name the cluster name
+   * @return the cluster, or null
+   */
+  public ClusterState cluster(String name) {
+    return clusters.get(name);
+  }
+
+  /**
+   * Every route's chain.
+   *
+   * @return chains by route name
+   */
+  public Map<String, BuiltChain> chains() {
+    return chains;
+  }
+}

@@ -1,0 +1,391 @@
+package io.plugmesh.kernel.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.kernel.config.UpstreamProtocol;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Lends upstream channels to attempts, always on the attempt's own event loop: pooled keep-alive
+ * HTTP/1.1 connections, or streams on one multiplexed HTTP/2 connection per endpoint and loop.
+ * Pools are keyed by endpoint address, so they outlive config versions.
+ */
+public final class UpstreamConnector implements AutoCloseable {
+  /** Idle pooled connections are closed after this many seconds. */
+  public static final int POOL_IDLE_SECONDS = 60;
+
+  /** Largest upstream response initial line and header block (bytes). */
+  public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+  /** Largest chunk the HTTP/1.1 response decoder emits at once (bytes). */
+  public static final int MAX_CHUNK_BYTES = 64 * 1024;
+
+  private static final String IDLE_GUARD = "plugmesh-idle-guard";
+
+  private final Class<? extends Channel> channelClass;
+  private final Map<EventLoop, LoopPools> pools = new ConcurrentHashMap<>();
+
+  /**
+   * Creates a connector.
+   *
+   * @param channelClass the socket channel class matching the event loops (epoll or NIO)
+   */
+  public UpstreamConnector(Class<? extends Channel> channelClass) {
+    this.channelClass = channelClass;
+  }
+
+  /**
+   * Acquires a channel for one attempt.
+   *
+   * @param loop the attempt's event loop; must be the caller's thread
+   * @param target the endpoint
+   * @return a future completed on {@code loop}; fails with {@link UpstreamException}
+   */
+  public Future<UpstreamChannel> acquire(EventLoop loop, UpstreamTarget target) {
+    LoopPools loopPools = pools.computeIfAbsent(loop, l -> new LoopPools());
+    Promise<UpstreamChannel> promise = loop.newPromise();
+    if (target.protocol() == UpstreamProtocol.HTTP2) {
+      loopPools.h2.computeIfAbsent(target.key(), k -> new H2Connection(loop, target)).open(promise);
+    } else {
+      loopPools.h1.computeIfAbsent(target.key(), k -> new H1Pool(loop, target)).acquire(promise);
+    }
+    return promise;
+  }
+
+  @Override
+  public void close() {
+    for (LoopPools p : pools.values()) {
+      p.loop().forEach(Runnable::run);
+    }
+    pools.clear();
+  }
+
+  static UpstreamException connectFailure(UpstreamTarget target, Throwable cause) {
+    String reason =
+        cause instanceof ConnectException
+            ? "connection refused"
+            : cause instanceof io.netty.channel.ConnectTimeoutException
+                ? "connect timeout"
+                : String.valueOf(cause.getMessage());
+    return new UpstreamException(
+        UpstreamException.Kind.CONNECT_FAILURE,
+        "upstream connect error to " + target.address() + ": " + reason);
+  }
+
+  private Bootstrap bootstrap(EventLoop loop, UpstreamTarget target) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(channelClass)
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(
+            ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, target.connectTimeout().toMillis()));
+  }
+
+  /** The pools of one event loop; touched only from that loop. */
+  private static final class LoopPools {
+    final Map<String, H1Pool> h1 = new HashMap<>();
+    final Map<String, H2Connection> h2 = new HashMap<>();
+
+    Iterable<Runnable> loop() {
+      java.util.List<Runnable> closers = new java.util.ArrayList<>();
+      h1.values().forEach(p -> closers.add(p::closeIdle));
+      h2.values().forEach(c -> closers.add(c::close));
+      return closers;
+    }
+  }
+
+  /** Pooled HTTP/1.1 connections to one endpoint on one event loop. */
+  private final class H1Pool {
+    private final EventLoop loop;
+    private final UpstreamTarget target;
+    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private int open;
+
+    H1Pool(EventLoop loop, UpstreamTarget target) {
+      this.loop = loop;
+      this.target = target;
+    }
+
+    void acquire(Promise<UpstreamChannel> promise) {
+      Channel ch;
+      while ((ch = idle.pollFirst()) != null) {
+        if (ch.isActive()) {
+          ch.attr(IdleGuard.IN_POOL).set(Boolean.FALSE);
+          promise.setSuccess(new Lent(ch, true));
+          return;
+        }
+      }
+      if (open >= target.maxConnections()) {
+        promise.setFailure(
+            new UpstreamException(
+                UpstreamException.Kind.OVERFLOW,
+                "upstream "
+                    + target.address()
+                    + ": "
+                    + open
+                    + " connections in use (maxConnectionsPerEndpoint)"));
+        return;
+      }
+      open++;
+      ChannelFuture connect =
+          bootstrap(loop, target)
+              .handler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                      c.pipeline()
+                          .addLast(
+                              "codec",
+                              new HttpClientCodec(
+                                  new HttpDecoderConfig()
+                                      .setMaxInitialLineLength(MAX_RESPONSE_HEADER_BYTES)
+                                      .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
+                                      .setMaxChunkSize(MAX_CHUNK_BYTES),
+                                  false,
+                                  false))
+                          .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
+                          .addLast(IDLE_GUARD, new IdleGuard());
+                    }
+                  })
+              .connect(target.host(), target.port());
+      connect
+          .channel()
+          .closeFuture()
+          .addListener(
+              f -> {
+                open--;
+                idle.remove(connect.channel());
+              });
+      connect.addListener(
+          f -> {
+            if (f.isSuccess()) {
+              promise.setSuccess(new Lent(connect.channel(), false));
+            } else {
+              promise.setFailure(connectFailure(target, f.cause()));
+            }
+          });
+    }
+
+    void closeIdle() {
+      Channel ch;
+      while ((ch = idle.pollFirst()) != null) {
+        ch.close();
+      }
+    }
+
+    /** A pooled connection lent to one attempt. */
+    private final class Lent implements UpstreamChannel {
+      private final Channel channel;
+      private final boolean reused;
+      private boolean released;
+
+      Lent(Channel channel, boolean reused) {
+        this.channel = channel;
+        this.reused = reused;
+      }
+
+      @Override
+      public Channel channel() {
+        return channel;
+      }
+
+      @Override
+      public boolean reused() {
+        return reused;
+      }
+
+      @Override
+      public void release(boolean reusable) {
+        if (released) {
+          return;
+        }
+        released = true;
+        if (reusable && channel.isActive()) {
+          channel.attr(IdleGuard.IN_POOL).set(Boolean.TRUE);
+          idle.addFirst(channel);
+          // Read while idle so a close by the upstream is noticed; IdleGuard drops stray bytes.
+          channel.read();
+        } else {
+          channel.close();
+        }
+      }
+    }
+  }
+
+  /** Closes a pooled connection that is idle too long or that the upstream talks on unasked. */
+  private static final class IdleGuard extends ChannelInboundHandlerAdapter {
+    static final io.netty.util.AttributeKey<Boolean> IN_POOL =
+        io.netty.util.AttributeKey.valueOf("plugmesh.upstream.inPool");
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent && Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+        ctx.close();
+        return;
+      }
+      ctx.fireExceptionCaught(cause);
+    }
+  }
+
+  /** One multiplexed HTTP/2 (h2c prior knowledge) connection to an endpoint on one loop. */
+  private final class H2Connection {
+    private final EventLoop loop;
+    private final UpstreamTarget target;
+    private ChannelFuture connection;
+
+    H2Connection(EventLoop loop, UpstreamTarget target) {
+      this.loop = loop;
+      this.target = target;
+    }
+
+    void open(Promise<UpstreamChannel> promise) {
+      if (connection == null
+          || (connection.isDone() && (!connection.isSuccess() || !connection.channel().isActive()))) {
+        connection = connect();
+      }
+      ChannelFuture conn = connection;
+      if (conn.isDone()) {
+        openStream(conn, promise);
+      } else {
+        conn.addListener(f -> openStream(conn, promise));
+      }
+    }
+
+    private void openStream(ChannelFuture conn, Promise<UpstreamChannel> promise) {
+      if (!conn.isSuccess()) {
+        promise.setFailure(connectFailure(target, conn.cause()));
+        return;
+      }
+      new Http2StreamChannelBootstrap(conn.channel())
+          .option(ChannelOption.AUTO_READ, false)
+          .handler(new Http2StreamFrameToHttpObjectCodec(false, false))
+          .open()
+          .addListener(
+              (Future<Http2StreamChannel> f) -> {
+                if (f.isSuccess()) {
+                  Http2StreamChannel stream = f.getNow();
+                  promise.setSuccess(
+                      new UpstreamChannel() {
+                        @Override
+                        public Channel channel() {
+                          return stream;
+                        }
+
+                        @Override
+                        public boolean reused() {
+                          return true;
+                        }
+
+                        @Override
+                        public void release(boolean reusable) {
+                          stream.close();
+                        }
+                      });
+                } else {
+                  promise.setFailure(
+                      new UpstreamException(
+                          UpstreamException.Kind.OVERFLOW,
+                          "upstream "
+                              + target.address()
+                              + ": cannot open an HTTP/2 stream: "
+                              + f.cause().getMessage()));
+                }
+              });
+    }
+
+    private ChannelFuture connect() {
+      return bootstrap(loop, target)
+          .option(ChannelOption.AUTO_READ, true)
+          .handler(
+              new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel c) {
+                  c.pipeline()
+                      .addLast(
+                          Http2FrameCodecBuilder.forClient()
+                              .initialSettings(
+                                  Http2Settings.defaultSettings()
+                                      .pushEnabled(false)
+                                      .maxHeaderListSize(MAX_RESPONSE_HEADER_BYTES))
+                              .validateHeaders(true)
+                              .build())
+                      .addLast(
+                          new Http2MultiplexHandler(
+                              new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                  ReferenceCountUtil.release(msg);
+                                }
+                              }))
+                      .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
+                      .addLast(
+                          new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                              if (evt instanceof IdleStateEvent) {
+                                ctx.close();
+                              }
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
+                              ctx.close();
+                            }
+                          });
+                }
+              })
+          .connect(target.host(), target.port());
+    }
+
+    void close() {
+      if (connection != null) {
+        connection.channel().close();
+      }
+    }
+  }
+}

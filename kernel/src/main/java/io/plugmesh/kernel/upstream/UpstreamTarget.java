@@ -1,0 +1,31 @@
+package io.plugmesh.kernel.upstream;
+
+import io.plugmesh.kernel.config.UpstreamProtocol;
+import java.time.Duration;
+
+/**
+ * Where and how to reach one upstream endpoint.
+ *
+ * @param host the host
+ * @param port the port
+ * @param protocol HTTP/1.1 or HTTP/2 (h2c)
+ * @param connectTimeout the connect timeout
+ * @param maxConnections the most HTTP/1.1 connections per event loop to this endpoint
+ */
+public record UpstreamTarget(
+    String host, int port, UpstreamProtocol protocol, Duration connectTimeout, int maxConnections) {
+
+  /** The pool key: endpoints with the same key share connections across config versions. */
+  String key() {
+    return protocol + "://" + host + ":" + port;
+  }
+
+  /**
+   * The endpoint as {@code host:port}.
+   *
+   * @return the address text
+   */
+  public String address() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+}
