@@ -1,0 +1,197 @@
+package io.plugmesh.kernel.admin;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Routes admin requests to their endpoint on the admin worker and writes the answers. */
+@Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+  private static final String JSON = "application/json";
+  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final List<String> ENDPOINTS =
+      List.of("/live", "/ready", "/metrics", "/config", "/plugins");
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+  private final AdminState state;
+  private final Executor worker;
+
+  AdminHandler(AdminState state, Executor worker) {
+    this.state = state;
+    this.worker = worker;
+  }
+
+  /** One answer: status, content type and body. */
+  record Answer(HttpResponseStatus status, String contentType, byte[] body) {
+    static Answer text(HttpResponseStatus status, String body) {
+      return new Answer(status, TEXT, (body + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Answer json(HttpResponseStatus status, Object value) {
+      return new Answer(status, JSON, MAPPER.writeValueAsBytes(value));
+    }
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (request.decoderResult().isFailure()) {
+      Answer bad =
+          Answer.text(
+              HttpResponseStatus.BAD_REQUEST, "admin: malformed request (expected HTTP/1.1)");
+      ctx.writeAndFlush(response(bad, false)).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    String path = new QueryStringDecoder(request.uri()).path();
+    if (!ENDPOINTS.contains(path)) {
+      write(
+          ctx,
+          Answer.text(
+              HttpResponseStatus.NOT_FOUND,
+              "admin: no endpoint "
+                  + sanitize(path)
+                  + " (expected one of "
+                  + String.join(", ", ENDPOINTS)
+                  + ")"),
+          keepAlive);
+      return;
+    }
+    if (!HttpMethod.GET.equals(request.method())) {
+      FullHttpResponse notAllowed =
+          response(
+              Answer.text(
+                  HttpResponseStatus.METHOD_NOT_ALLOWED,
+                  "admin: method " + sanitize(request.method().name()) + " (expected: GET)"),
+              keepAlive);
+      notAllowed.headers().set(HttpHeaderNames.ALLOW, "GET");
+      ctx.writeAndFlush(notAllowed);
+      return;
+    }
+    String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+    try {
+      worker.execute(() -> write(ctx, answer(path, accept), keepAlive));
+    } catch (RejectedExecutionException e) {
+      write(
+          ctx,
+          Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin: busy, try again"),
+          keepAlive);
+    }
+  }
+
+  /** Runs one endpoint; on the admin worker. */
+  private Answer answer(String path, String accept) {
+    try {
+      switch (path) {
+        case "/live":
+          return state.live()
+              ? Answer.text(HttpResponseStatus.OK, "live")
+              : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not live");
+        case "/ready":
+          return ready();
+        case "/metrics":
+          String contentType = metricsContentType(accept);
+          return new Answer(
+              HttpResponseStatus.OK,
+              contentType,
+              state.scrapeMetrics(contentType).getBytes(StandardCharsets.UTF_8));
+        case "/config":
+          Map<String, Object> config = new LinkedHashMap<>();
+          config.put("version", state.configVersion());
+          config.put("config", state.configTree());
+          return Answer.json(HttpResponseStatus.OK, config);
+        case "/plugins":
+          return Answer.json(HttpResponseStatus.OK, state.plugins());
+        default:
+          throw new IllegalStateException("admin: unrouted path " + path);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("admin: {} failed", path, e);
+      return Answer.text(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR, "admin: " + path + " failed, see the log");
+    }
+  }
+
+  private Answer ready() {
+    Readiness readiness = state.readiness();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", readiness.ready());
+    body.put("stale", readiness.stale());
+    body.put("detail", readiness.detail());
+    body.put("configVersion", state.configVersion());
+    return Answer.json(
+        readiness.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+  }
+
+  /** OpenMetrics when the client asks for it, else the Prometheus text format 0.0.4. */
+  static String metricsContentType(String accept) {
+    return accept != null && accept.contains("application/openmetrics-text")
+        ? AdminServer.OPENMETRICS_TEXT
+        : AdminServer.PROMETHEUS_TEXT;
+  }
+
+  private static void write(ChannelHandlerContext ctx, Answer answer, boolean keepAlive) {
+    ctx.writeAndFlush(response(answer, keepAlive));
+  }
+
+  private static FullHttpResponse response(Answer answer, boolean keepAlive) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, answer.status(), Unpooled.wrappedBuffer(answer.body()));
+    response
+        .headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    return response;
+  }
+
+  /** A path or method echoed back, bounded and printable. */
+  private static String sanitize(String value) {
+    StringBuilder b = new StringBuilder(Math.min(value.length(), 200));
+    for (int i = 0; i < value.length() && i < 200; i++) {
+      char c = value.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return b.toString();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent) {
+      ctx.close();
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("admin: connection {} failed", ctx.channel().remoteAddress(), cause);
+    ctx.close();
+  }
+}
