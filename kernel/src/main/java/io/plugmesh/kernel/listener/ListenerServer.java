@@ -195,8 +195,7 @@ public final class ListenerServer implements AutoCloseable {
                       .maxConcurrentStreams(limits.maxConcurrentStreams())
                       .maxHeaderListSize(limits.maxHeaderBytes()))
               .decoderEnforceMaxRstFramesPerWindow(
-                  limits.maxResetsPerWindow(),
-                  (int) Math.max(1, limits.resetWindow().toSeconds()))
+                  limits.maxResetsPerWindow(), (int) Math.max(1, limits.resetWindow().toSeconds()))
               .validateHeaders(true)
               .build();
       String name = ctx.name();
@@ -227,8 +226,7 @@ public final class ListenerServer implements AutoCloseable {
               new ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext c, Object evt) {
-                  if (evt instanceof IdleStateEvent
-                      && codec.connection().numActiveStreams() == 0) {
+                  if (evt instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
                     c.close();
                     return;
                   }

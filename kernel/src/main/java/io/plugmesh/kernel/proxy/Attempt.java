@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -39,8 +38,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One upstream attempt of an exchange: acquires a channel, writes the request head and body,
- * delivers the response head to the chain, then streams the response body with backpressure.
- * Lives on the exchange's event loop; is the last handler of the upstream channel while lent.
+ * delivers the response head to the chain, then streams the response body with backpressure. Lives
+ * on the exchange's event loop; is the last handler of the upstream channel while lent.
  */
 @ChannelHandler.Sharable // re-added after a stale pooled connection; only ever in one pipeline
 final class Attempt extends ChannelInboundHandlerAdapter {
@@ -154,7 +153,8 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       body.release();
       return;
     }
-    HttpHeaders t = trailers.isEmpty() ? new DefaultHttpHeaders() : new DefaultHttpHeaders().add(trailers);
+    HttpHeaders t =
+        trailers.isEmpty() ? new DefaultHttpHeaders() : new DefaultHttpHeaders().add(trailers);
     channel
         .writeAndFlush(new DefaultLastHttpContent(body, t))
         .addListener(

@@ -32,7 +32,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.plugmesh.filters.ContextKeys;
-import io.plugmesh.filters.LocalResponse;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.ResponseFlag;
@@ -46,6 +45,7 @@ import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.plugin.BuiltChain;
 import io.plugmesh.kernel.route.CompiledRoute;
 import io.plugmesh.kernel.route.PathNormalizer;
+import io.plugmesh.kernel.route.RejectedPathException;
 import io.plugmesh.kernel.state.ClusterState;
 import io.plugmesh.kernel.state.Snapshot;
 import java.net.InetSocketAddress;
@@ -68,8 +68,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request and its response on one downstream connection or stream: validates and routes the
- * head, runs the route's chain, sends attempts upstream, and streams both bodies with
- * backpressure. Confined to the downstream channel's event loop.
+ * head, runs the route's chain, sends attempts upstream, and streams both bodies with backpressure.
+ * Confined to the downstream channel's event loop.
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
@@ -147,7 +147,8 @@ final class Exchange {
     this.listener = listener;
     this.ctx = ctx;
     this.loop = ctx.channel().eventLoop();
-    this.home = task -> {
+    this.home =
+        task -> {
           if (loop.inEventLoop()) {
             task.run();
           } else {
@@ -203,9 +204,12 @@ final class Exchange {
       query = rawPath.substring(q);
       rawPath = rawPath.substring(0, q);
     }
-    String path = PathNormalizer.normalize(rawPath);
-    if (path == null) {
-      reject(400, "invalid request path (encoded '/', '\\' or NUL, or a bad percent escape)\n");
+    String path;
+    try {
+      path = PathNormalizer.normalize(rawPath);
+    } catch (RejectedPathException e) {
+      keepAlive = false;
+      reject(400, "invalid request path: " + sanitize(e.getMessage()) + "\n");
       return;
     }
     HttpHeaders headers = msg.headers();
@@ -227,7 +231,9 @@ final class Exchange {
 
     HeaderHygiene.stripHopByHop(headers);
     HeaderHygiene.setForwarded(
-        headers, client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress(), listener.scheme());
+        headers,
+        client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress(),
+        listener.scheme());
     String requestId = HeaderHygiene.ensureRequestId(headers);
     KernelRequestContext context = new KernelRequestContext(requestId, route.name());
     context.put(ContextKeys.CLIENT_ADDRESS, client);
@@ -257,8 +263,7 @@ final class Exchange {
         reject(413, "request body of " + contentLength + " bytes exceeds " + buffered + "\n");
         return;
       }
-      boolean mayHaveBody =
-          http2 || contentLength > 0 || HttpUtil.isTransferEncodingChunked(msg);
+      boolean mayHaveBody = http2 || contentLength > 0 || HttpUtil.isTransferEncodingChunked(msg);
       if (!mayHaveBody || prebufferLimit > 0) {
         state = State.PREBODY;
         ctx.read();
@@ -279,7 +284,8 @@ final class Exchange {
         reject(414, "request target too long (limit " + limits.maxUriBytes() + " bytes)\n");
       } else if (cause instanceof TooLongHttpHeaderException
           || cause instanceof TooLongFrameException) {
-        reject(431, "request header block too large (limit " + limits.maxHeaderBytes() + " bytes)\n");
+        reject(
+            431, "request header block too large (limit " + limits.maxHeaderBytes() + " bytes)\n");
       } else {
         reject(400, "malformed request: " + sanitize(cause.getMessage()) + "\n");
       }
@@ -557,14 +563,16 @@ final class Exchange {
       return;
     }
     if (error != null) {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
       if (cause instanceof CancellationException) {
         return; // the timeout or a downstream close already answered
       }
       if (cause instanceof UpstreamException up) {
         flags.add(up.kind().flag());
-        respondLocal(
-            ProxyResponse.of(up.kind().status(), up.getMessage() + "\n"), true);
+        respondLocal(ProxyResponse.of(up.kind().status(), up.getMessage() + "\n"), true);
         return;
       }
       String plugin = cause instanceof FilterFailure f ? f.plugin() : null;
@@ -586,8 +594,7 @@ final class Exchange {
     if (response instanceof UpstreamResponse upstream) {
       if (upstream.attempt() != attempt || attempt.isDiscarded()) {
         upstream.discard();
-        respondLocal(
-            ProxyResponse.of(500, "a plugin returned a stale upstream response\n"), true);
+        respondLocal(ProxyResponse.of(500, "a plugin returned a stale upstream response\n"), true);
         return;
       }
       respondUpstream(upstream);
@@ -627,7 +634,8 @@ final class Exchange {
     HttpResponse up = upstream.head();
     status = up.status().code();
     HttpHeaders headers = up.headers();
-    boolean bodyless = headRequest || status == 204 || status == 304 || (status >= 100 && status < 200);
+    boolean bodyless =
+        headRequest || status == 204 || status == 304 || (status >= 100 && status < 200);
     HeaderHygiene.stripHopByHop(headers);
     HttpResponse out;
     if (http2) {

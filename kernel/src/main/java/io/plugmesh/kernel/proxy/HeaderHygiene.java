@@ -64,7 +64,8 @@ final class HeaderHygiene {
     if (headers.getAll(FORWARDED_FOR).size() > 1) {
       prior = String.join(", ", headers.getAll(FORWARDED_FOR));
     }
-    headers.set(FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
+    headers.set(
+        FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
     headers.set(FORWARDED_PROTO, scheme);
   }
 

@@ -11,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of a downstream HTTP/1.1 connection or HTTP/2 stream: turns each request into
- * an {@link Exchange}, one at a time. Reads are explicit ({@code AUTO_READ} off): the next request
- * is read only after the previous response was written, so pipelined requests are answered in
- * order and a slow peer is never buffered for.
+ * The last handler of a downstream HTTP/1.1 connection or HTTP/2 stream: turns each request into an
+ * {@link Exchange}, one at a time. Reads are explicit ({@code AUTO_READ} off): the next request is
+ * read only after the previous response was written, so pipelined requests are answered in order
+ * and a slow peer is never buffered for.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);

@@ -54,7 +54,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
    */
   public static ConfigFileWatcher start(Path file, Kernel kernel) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    MeshConfig config = ConfigLoader.parseYaml(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), file.toString());
+    MeshConfig config =
+        ConfigLoader.parseYaml(
+            new String(bytes, java.nio.charset.StandardCharsets.UTF_8), file.toString());
     kernel.apply(config);
     ConfigFileWatcher watcher = new ConfigFileWatcher(file, kernel, digest(bytes));
     watcher.poller.scheduleWithFixedDelay(
@@ -80,7 +82,8 @@ public final class ConfigFileWatcher implements AutoCloseable {
       }
       try {
         MeshConfig config =
-            ConfigLoader.parseYaml(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), file.toString());
+            ConfigLoader.parseYaml(
+                new String(bytes, java.nio.charset.StandardCharsets.UTF_8), file.toString());
         long version = kernel.apply(config);
         appliedDigest = digest;
         rejectedDigest = null;
@@ -89,7 +92,10 @@ public final class ConfigFileWatcher implements AutoCloseable {
       } catch (RuntimeException e) {
         rejectedDigest = digest;
         lastError = e.getMessage();
-        log.error("{} changed but was rejected; the previous config keeps serving:\n{}", file, e.getMessage());
+        log.error(
+            "{} changed but was rejected; the previous config keeps serving:\n{}",
+            file,
+            e.getMessage());
       }
     } catch (IOException e) {
       log.warn("cannot read {}: {}", file, e.toString());

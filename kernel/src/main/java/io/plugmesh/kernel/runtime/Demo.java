@@ -82,8 +82,7 @@ public final class Demo {
           curl -s http://127.0.0.1:%2$d/config
 
         """,
-        kernel.port("demo"),
-        kernel.adminPort());
+        kernel.port("demo"), kernel.adminPort());
     stopped.await();
   }
 
@@ -94,7 +93,12 @@ public final class Demo {
         "/",
         exchange -> {
           byte[] body =
-              (name + " answered " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n")
+              (name
+                      + " answered "
+                      + exchange.getRequestMethod()
+                      + " "
+                      + exchange.getRequestURI()
+                      + "\n")
                   .getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().set("content-type", "text/plain; charset=utf-8");
           exchange.sendResponseHeaders(200, body.length);

@@ -8,6 +8,7 @@ import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.kernel.admin.AdminServer;
 import io.plugmesh.kernel.admin.AdminState;
 import io.plugmesh.kernel.admin.Readiness;
+import io.plugmesh.kernel.config.ConfigError;
 import io.plugmesh.kernel.config.ConfigLoader;
 import io.plugmesh.kernel.config.ConfigValidator;
 import io.plugmesh.kernel.config.Limits;
@@ -22,12 +23,12 @@ import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.plugin.BuiltChain;
 import io.plugmesh.kernel.plugin.ChainBuilder;
 import io.plugmesh.kernel.plugin.KernelServices;
+import io.plugmesh.kernel.plugin.PluginConfigException;
 import io.plugmesh.kernel.plugin.PluginHost;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -88,12 +89,10 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
             registry,
             settings.metricsPrefix());
     this.plugins = PluginHost.load(settings.pluginsDir(), PLUGIN_API_VERSION, builtins);
-    this.services =
-        KernelServices.create(registry, settings.metricsPrefix(), workers, Clock.systemUTC());
+    this.services = KernelServices.defaults(registry, settings.metricsPrefix());
     this.chains = new ChainBuilder(plugins, services);
     this.admin =
-        AdminServer.start(
-            settings.admin().host(), settings.admin().port(), new Admin(), boss);
+        AdminServer.start(settings.admin().host(), settings.admin().port(), new Admin(), boss);
   }
 
   /**
@@ -131,7 +130,12 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     }
     ConfigValidator.validate(config);
     long version = nextVersion;
-    Map<String, BuiltChain> built = chains.buildAll(config.routes(), version);
+    Map<String, BuiltChain> built;
+    try {
+      built = chains.buildAll(config.routes(), version);
+    } catch (PluginConfigException e) {
+      throw asConfigError(config, e);
+    }
     Snapshot snapshot = Snapshot.build(version, config, built);
 
     Map<String, ListenerServer> opened = new HashMap<>();
@@ -180,10 +184,31 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     return version;
   }
 
+  /** One error type for every rejected config, with fields as paths from the document root. */
+  private static ConfigError asConfigError(MeshConfig config, PluginConfigException e) {
+    List<ConfigError.Problem> problems = new ArrayList<>();
+    for (PluginConfigException.Problem p : e.problems()) {
+      int routeIndex = 0;
+      while (routeIndex < config.routes().size()
+          && !config.routes().get(routeIndex).name().equals(p.route())) {
+        routeIndex++;
+      }
+      StringBuilder field = new StringBuilder("routes[").append(routeIndex).append(']');
+      if (p.pluginIndex() >= 0) {
+        field.append(".plugins[").append(p.pluginIndex()).append(']');
+      }
+      if (!p.field().isEmpty()) {
+        field.append('.').append(p.field());
+      }
+      problems.add(
+          new ConfigError.Problem(
+              p.route(), p.plugin().isEmpty() ? null : p.plugin(), field.toString(), p.problem()));
+    }
+    return new ConfigError(problems);
+  }
+
   private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-    return a.host().equals(b.host())
-        && a.port() == b.port()
-        && Objects.equals(a.tls(), b.tls());
+    return a.host().equals(b.host()) && a.port() == b.port() && Objects.equals(a.tls(), b.tls());
   }
 
   private ListenerServer bind(ListenerConfig lc) throws Exception {

@@ -21,7 +21,7 @@ public final class ClusterState {
     this.config = config;
     List<Endpoint> eps = new ArrayList<>(config.endpoints().size());
     for (EndpointConfig e : config.endpoints()) {
-      Endpoint endpoint = new Endpoint(e);
+      Endpoint endpoint = Endpoint.of(e);
       eps.add(endpoint);
       targets.put(
           endpoint,

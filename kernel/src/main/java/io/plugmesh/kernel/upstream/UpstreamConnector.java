@@ -285,7 +285,8 @@ public final class UpstreamConnector implements AutoCloseable {
 
     void open(Promise<UpstreamChannel> promise) {
       if (connection == null
-          || (connection.isDone() && (!connection.isSuccess() || !connection.channel().isActive()))) {
+          || (connection.isDone()
+              && (!connection.isSuccess() || !connection.channel().isActive()))) {
         connection = connect();
       }
       ChannelFuture conn = connection;

@@ -1,0 +1,272 @@
+package io.plugmesh.kernel.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real HTTP/1.1 or h2c server on loopback for kernel tests. Paths:
+ *
+ * <ul>
+ *   <li>{@code /echo...}: 200 with the method, path, headers and body size it saw
+ *   <li>{@code /status/NNN}: that status
+ *   <li>{@code /bytes/N}: N bytes, streamed with backpressure
+ *   <li>{@code /delay/MS...}: answers after MS milliseconds
+ *   <li>{@code /close}: closes the connection without answering
+ * </ul>
+ *
+ * Every response carries {@code x-upstream: <name>}.
+ */
+public final class TestUpstream implements AutoCloseable {
+  /** Chunk size of streamed responses. */
+  static final int CHUNK = 64 * 1024;
+
+  /** A request as the upstream saw it. */
+  public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes) {
+    /** First value of a header or null. */
+    public String header(String name) {
+      List<String> v = headers.get(name.toLowerCase(java.util.Locale.ROOT));
+      return v == null || v.isEmpty() ? null : v.get(0);
+    }
+  }
+
+  private final String name;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicLong uploadBytes = new AtomicLong();
+
+  private TestUpstream(String name, boolean http2) throws InterruptedException {
+    this.name = name;
+    this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    connections.incrementAndGet();
+                    if (http2) {
+                      ch.pipeline()
+                          .addLast(Http2FrameCodecBuilder.forServer().build())
+                          .addLast(
+                              new Http2MultiplexHandler(
+                                  new ChannelInitializer<Http2StreamChannel>() {
+                                    @Override
+                                    protected void initChannel(Http2StreamChannel s) {
+                                      s.pipeline()
+                                          .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                                          .addLast(new Handler(true));
+                                    }
+                                  }));
+                    } else {
+                      ch.pipeline().addLast(new HttpServerCodec()).addLast(new Handler(false));
+                    }
+                  }
+                });
+    this.server = b.bind("127.0.0.1", 0).sync().channel();
+  }
+
+  /** Starts an HTTP/1.1 upstream. */
+  public static TestUpstream http1(String name) throws InterruptedException {
+    return new TestUpstream(name, false);
+  }
+
+  /** Starts an h2c (prior knowledge) upstream. */
+  public static TestUpstream http2(String name) throws InterruptedException {
+    return new TestUpstream(name, true);
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  public int requests() {
+    return requests.get();
+  }
+
+  public int connections() {
+    return connections.get();
+  }
+
+  public long uploadBytes() {
+    return uploadBytes.get();
+  }
+
+  public List<Seen> seen() {
+    return List.copyOf(seen);
+  }
+
+  public Seen last() {
+    List<Seen> all = seen();
+    return all.isEmpty() ? null : all.get(all.size() - 1);
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private final class Handler extends ChannelInboundHandlerAdapter {
+    private final boolean http2;
+    private HttpRequest head;
+    private long body;
+
+    Handler(boolean http2) {
+      this.http2 = http2;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest req) {
+        head = req;
+        body = 0;
+        requests.incrementAndGet();
+        if (req.uri().startsWith("/close")) {
+          ReferenceCountUtil.release(msg);
+          ctx.close();
+          return;
+        }
+      }
+      if (msg instanceof HttpContent content) {
+        body += content.content().readableBytes();
+        uploadBytes.addAndGet(content.content().readableBytes());
+        boolean last = msg instanceof LastHttpContent;
+        ReferenceCountUtil.release(msg);
+        if (last && head != null) {
+          HttpRequest req = head;
+          head = null;
+          seen.add(new Seen(req.method().name(), req.uri(), copy(req.headers()), body));
+          respond(ctx, req, body);
+        }
+        return;
+      }
+      if (!(msg instanceof HttpRequest)) {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpRequest req, long bodyBytes) {
+      String uri = req.uri();
+      if (uri.startsWith("/status/")) {
+        int code = Integer.parseInt(uri.substring(8, 11));
+        sendText(ctx, req, HttpResponseStatus.valueOf(code), name + " status " + code + "\n");
+      } else if (uri.startsWith("/bytes/")) {
+        long n = Long.parseLong(uri.substring(7).split("[?/]")[0]);
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n).set("x-upstream", name);
+        ctx.write(r);
+        stream(ctx, n);
+      } else if (uri.startsWith("/delay/")) {
+        long ms = Long.parseLong(uri.substring(7).split("[?/]")[0]);
+        ctx.executor()
+            .schedule(
+                () -> sendText(ctx, req, HttpResponseStatus.OK, name + " after " + ms + "ms\n"),
+                ms,
+                TimeUnit.MILLISECONDS);
+      } else {
+        StringBuilder sb = new StringBuilder();
+        sb.append(name).append(' ').append(req.method()).append(' ').append(uri).append('\n');
+        for (Map.Entry<String, String> h : req.headers()) {
+          sb.append(h.getKey().toLowerCase(java.util.Locale.ROOT))
+              .append(": ")
+              .append(h.getValue())
+              .append('\n');
+        }
+        sb.append("body-bytes: ").append(bodyBytes).append('\n');
+        sendText(ctx, req, HttpResponseStatus.OK, sb.toString());
+      }
+    }
+
+    private void stream(ChannelHandlerContext ctx, long remaining) {
+      if (remaining <= 0) {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        return;
+      }
+      int n = (int) Math.min(CHUNK, remaining);
+      ByteBuf chunk = ctx.alloc().buffer(n).writeZero(n);
+      ctx.writeAndFlush(new DefaultHttpContent(chunk))
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      stream(ctx, remaining - n);
+                    }
+                  });
+    }
+
+    private void sendText(
+        ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String text) {
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      DefaultFullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+      r.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+          .set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
+          .set("x-upstream", name);
+      boolean keepAlive = http2 || HttpUtil.isKeepAlive(req);
+      if (!keepAlive) {
+        r.headers().set(HttpHeaderNames.CONNECTION, "close");
+      }
+      var f = ctx.writeAndFlush(r);
+      if (!keepAlive) {
+        f.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+
+  private static Map<String, List<String>> copy(HttpHeaders headers) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (String n : headers.names()) {
+      out.put(n.toLowerCase(java.util.Locale.ROOT), headers.getAll(n));
+    }
+    return out;
+  }
+}
