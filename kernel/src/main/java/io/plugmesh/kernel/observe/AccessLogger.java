@@ -44,8 +44,9 @@ import tools.jackson.core.json.JsonFactory;
  * Envoy parsers that read the first fields keep working. START_TIME is ISO-8601 UTC with
  * milliseconds, DURATION and UPSTREAM_SERVICE_TIME are whole milliseconds, {@code -} marks an
  * absent value. Untrusted values are cut to {@link #MAX_VALUE_CHARS} characters (then {@code ...}
- * is appended); quotes, backslashes and control characters are escaped ({@code \"}, {@code \\},
- * {@code \xNN}, {@code \\uNNNN}), and spaces too outside quotes, so one request is one line.
+ * is appended); a quote becomes {@code \"}, a backslash {@code \\}, a control character (C0, DEL,
+ * C1) {@code \xNN}, U+2028, U+2029 and lone surrogates a backslash, {@code u} and four hex digits;
+ * outside quotes a space becomes {@code \x20}. So one request is always one line.
  *
  * <p>{@link Format#JSON} writes one object per line with the same fields in snake_case ({@code
  * start_time, method, path, protocol, response_code, response_flags, bytes_received, bytes_sent,

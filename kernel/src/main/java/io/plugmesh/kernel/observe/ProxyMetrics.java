@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code <prefix>_requests_total} (counter)
- *   <li>{@code <prefix>_request_duration_milliseconds} (histogram, {@link #DURATION_BUCKETS_MS})
- *   <li>{@code <prefix>_request_bytes}, {@code <prefix>_response_bytes} (histograms, {@link
- *       #SIZE_BUCKETS_BYTES})
+ *   <li>{@code <prefix>_request_duration_milliseconds} (histogram; Istio's buckets 0.5, 1, 5, 10,
+ *       25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s, 5, 10, 30, 60 min)
+ *   <li>{@code <prefix>_request_bytes}, {@code <prefix>_response_bytes} (histograms; buckets at the
+ *       powers of ten from 1 B to 100 MB)
  * </ul>
  *
  * with the labels {@code reporter, route, destination_cluster, response_code, response_flags,
@@ -59,13 +60,13 @@ public final class ProxyMetrics {
   public static final int MAX_LISTENERS = 256;
 
   /** Duration histogram buckets in milliseconds, as Istio's. */
-  public static final double[] DURATION_BUCKETS_MS = {
+  private static final double[] DURATION_BUCKETS_MS = {
     0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000,
     600_000, 1_800_000, 3_600_000
   };
 
   /** Request and response size buckets in bytes (powers of ten up to 100 MB), as Istio's. */
-  public static final double[] SIZE_BUCKETS_BYTES = {
+  private static final double[] SIZE_BUCKETS_BYTES = {
     1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000
   };
 

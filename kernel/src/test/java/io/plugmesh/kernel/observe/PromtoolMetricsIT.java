@@ -27,7 +27,10 @@ class PromtoolMetricsIT {
 
   private static final long PROMTOOL_TIMEOUT_SECONDS = 60;
 
-  /** The one lint finding we accept: Istio's duration metric is in milliseconds by design. */
+  /**
+   * The one lint finding we accept (newer promtool versions report it): Istio's duration metric is
+   * in milliseconds by design.
+   */
   private static final Pattern ALLOWED =
       Pattern.compile(
           "mesh_request_duration_milliseconds(_\\w+)?\\s+use base unit \"seconds\" instead of"
