@@ -86,6 +86,9 @@ import java.util.stream.Collectors;
  * assertThat(harness.await(pending).status()).isEqualTo(200);
  * }</pre>
  *
+ * <p>Stages complete on whichever thread completes them (the test thread, a scheduler task run by
+ * {@code advance}, or the blocking executor); there is no event loop to hop back to.
+ *
  * <p>{@link #close()} closes the plugins' {@link io.plugmesh.filters.FilterServices#shared shared}
  * objects.
  */

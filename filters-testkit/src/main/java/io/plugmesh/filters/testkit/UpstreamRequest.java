@@ -55,7 +55,7 @@ public final class UpstreamRequest {
       headers.add(e.getKey(), e.getValue());
     }
     this.body = requireNonNull(body, "body");
-    this.requestId = request.context().requestId();
+    this.requestId = request.context() == null ? "" : request.context().requestId();
   }
 
   /**
