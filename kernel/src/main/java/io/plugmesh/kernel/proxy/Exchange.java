@@ -266,7 +266,7 @@ final class Exchange {
       boolean mayHaveBody = http2 || contentLength > 0 || HttpUtil.isTransferEncodingChunked(msg);
       if (!mayHaveBody || prebufferLimit > 0) {
         state = State.PREBODY;
-        ctx.read();
+        owner.read();
         return;
       }
       replayable = false;
@@ -396,7 +396,7 @@ final class Exchange {
     if (last) {
       runChain();
     } else {
-      ctx.read();
+      owner.read();
     }
   }
 
@@ -414,7 +414,7 @@ final class Exchange {
       ctx.close();
       return;
     }
-    ctx.read();
+    owner.read();
   }
 
   Optional<byte[]> bufferedBodyBytes() {
@@ -524,7 +524,7 @@ final class Exchange {
       a.writeBody(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, false), true);
       return;
     }
-    ctx.read();
+    owner.read();
   }
 
   /** Called by a streaming attempt when a body chunk was written upstream. */
@@ -535,7 +535,7 @@ final class Exchange {
     if (last) {
       streamingAttempt = null;
     } else if (state != State.DONE) {
-      ctx.read();
+      owner.read();
     }
   }
 
@@ -763,7 +763,7 @@ final class Exchange {
     finish();
     if (!bodyComplete && keepAlive && !http2) {
       draining = true;
-      ctx.read();
+      owner.read();
       return;
     }
     owner.exchangeDone(this, keepAlive && bodyComplete);

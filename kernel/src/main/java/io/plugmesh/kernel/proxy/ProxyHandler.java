@@ -45,6 +45,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Exchange current;
   private boolean started;
+  private boolean readPending;
 
   /**
    * Creates a handler for one connection (HTTP/1.1) or stream (HTTP/2).
@@ -79,12 +80,30 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void start() {
     if (!started) {
       started = true;
+      read();
+    }
+  }
+
+  /**
+   * Asks for the next inbound message. A read cycle that ends without a message (a partial head or
+   * chunk) satisfies the read, so the handler asks again until a message arrives.
+   */
+  void read() {
+    readPending = true;
+    ctx.read();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (readPending && ctx.channel().isActive()) {
       ctx.read();
     }
+    ctx.fireChannelReadComplete();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    readPending = false;
     if (msg instanceof HttpRequest request) {
       headWatch.headReceived();
       if (current != null) {
@@ -147,6 +166,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     headWatch.awaitingHead();
-    ctx.read();
+    read();
   }
 }

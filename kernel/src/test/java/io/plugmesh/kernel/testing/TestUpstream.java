@@ -166,7 +166,7 @@ public final class TestUpstream implements AutoCloseable {
         head = req;
         body = 0;
         requests.incrementAndGet();
-        if (req.uri().startsWith("/close")) {
+        if (req.uri().contains("/close")) {
           ReferenceCountUtil.release(msg);
           ctx.close();
           return;
@@ -192,17 +192,20 @@ public final class TestUpstream implements AutoCloseable {
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, long bodyBytes) {
       String uri = req.uri();
-      if (uri.startsWith("/status/")) {
-        int code = Integer.parseInt(uri.substring(8, 11));
+      int status = uri.indexOf("/status/");
+      int bytes = uri.indexOf("/bytes/");
+      int delay = uri.indexOf("/delay/");
+      if (status >= 0) {
+        int code = Integer.parseInt(uri.substring(status + 8, status + 11));
         sendText(ctx, req, HttpResponseStatus.valueOf(code), name + " status " + code + "\n");
-      } else if (uri.startsWith("/bytes/")) {
-        long n = Long.parseLong(uri.substring(7).split("[?/]")[0]);
+      } else if (bytes >= 0) {
+        long n = Long.parseLong(uri.substring(bytes + 7).split("[?/]")[0]);
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, n).set("x-upstream", name);
         ctx.write(r);
         stream(ctx, n);
-      } else if (uri.startsWith("/delay/")) {
-        long ms = Long.parseLong(uri.substring(7).split("[?/]")[0]);
+      } else if (delay >= 0) {
+        long ms = Long.parseLong(uri.substring(delay + 7).split("[?/]")[0]);
         ctx.executor()
             .schedule(
                 () -> sendText(ctx, req, HttpResponseStatus.OK, name + " after " + ms + "ms\n"),

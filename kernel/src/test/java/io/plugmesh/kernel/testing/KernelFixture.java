@@ -1,0 +1,81 @@
+package io.plugmesh.kernel.testing;
+
+import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.kernel.config.ConfigLoader;
+import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.kernel.runtime.Kernel;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Starts a kernel on loopback from a YAML string, with an HTTP client aimed at a listener. */
+public final class KernelFixture implements AutoCloseable {
+  public final Kernel kernel;
+  public final HttpClient client;
+
+  private KernelFixture(Kernel kernel) {
+    this.kernel = kernel;
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+  }
+
+  /** A kernel with default limits, no plugin jars, access log off. */
+  public static KernelFixture start(String yaml, FilterFactory<?>... builtins) {
+    return start(yaml, Limits.DEFAULTS, builtins);
+  }
+
+  /** A kernel with the given limits. */
+  public static KernelFixture start(String yaml, Limits limits, FilterFactory<?>... builtins) {
+    ProxySettings settings =
+        new ProxySettings(
+            new ProxySettings.Admin("127.0.0.1", 0),
+            Path.of("target", "no-plugins"),
+            null,
+            "mesh",
+            new ProxySettings.AccessLog(ProxySettings.AccessLog.Format.OFF, null),
+            limits);
+    return new KernelFixture(
+        Kernel.start(settings, ConfigLoader.parseYaml(yaml, "test"), List.of(builtins)));
+  }
+
+  public int port(String listener) {
+    return kernel.port(listener);
+  }
+
+  public URI uri(String listener, String path) {
+    return URI.create("http://127.0.0.1:" + port(listener) + path);
+  }
+
+  public HttpResponse<String> get(String listener, String path, String... headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(listener, path)).timeout(Duration.ofSeconds(10));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public String admin(String path) throws Exception {
+    return client
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + kernel.adminPort() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  @Override
+  public void close() {
+    kernel.close();
+  }
+}
