@@ -86,6 +86,9 @@ public final class ListenerServer implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    context.runtime().connectionOpened(context.name());
+                    ch.closeFuture()
+                        .addListener(f -> context.runtime().connectionClosed(context.name()));
                     Pipelines pipelines = new Pipelines(context, limits);
                     if (ssl != null) {
                       ch.pipeline()

@@ -213,6 +213,7 @@ final class Exchange {
       return;
     }
     HttpHeaders headers = msg.headers();
+    String requestId = HeaderHygiene.ensureRequestId(headers);
     String authority = headers.get(HttpHeaderNames.HOST, "");
     Optional<CompiledRoute> matched =
         snapshot.routes(listener.name()).match(msg.method().name(), path, authority, headers::get);
@@ -234,7 +235,6 @@ final class Exchange {
         headers,
         client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress(),
         listener.scheme());
-    String requestId = HeaderHygiene.ensureRequestId(headers);
     KernelRequestContext context = new KernelRequestContext(requestId, route.name());
     context.put(ContextKeys.CLIENT_ADDRESS, client);
     context.put(ContextKeys.ROUTE, route.name());
@@ -734,8 +734,9 @@ final class Exchange {
     }
     HeaderHygiene.stripHopByHop(headers);
     headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    if (request != null) {
-      headers.set(HeaderHygiene.REQUEST_ID, request.context().requestId());
+    String requestId = head == null ? null : head.headers().get(HeaderHygiene.REQUEST_ID);
+    if (requestId != null) {
+      headers.set(HeaderHygiene.REQUEST_ID, requestId);
     }
     if (!http2) {
       prepareConnectionHeader(headers);

@@ -35,4 +35,18 @@ public interface ProxyRuntime {
    * @param log the request's record
    */
   void record(RequestLog log);
+
+  /**
+   * Counts a downstream connection opening.
+   *
+   * @param listener the listener name
+   */
+  void connectionOpened(String listener);
+
+  /**
+   * Counts a downstream connection closing.
+   *
+   * @param listener the listener name
+   */
+  void connectionClosed(String listener);
 }

@@ -290,6 +290,16 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   @Override
+  public void connectionOpened(String listener) {
+    metrics.connectionOpened(listener);
+  }
+
+  @Override
+  public void connectionClosed(String listener) {
+    metrics.connectionClosed(listener);
+  }
+
+  @Override
   public synchronized void close() {
     if (closed) {
       return;
