@@ -104,7 +104,7 @@ class ConfigLoaderTest {
   void pluginConfigIsAnImmutableCopy() {
     Object pluginConfig =
         ConfigLoader.parseYaml(FULL, "x").routes().get(0).plugins().get(0).config();
-    assertThatThrownBy(() -> ((Map<String, Object>) cast(pluginConfig)).put("k", "v"))
+    assertThatThrownBy(() -> cast(pluginConfig).put("k", "v"))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 
