@@ -34,10 +34,25 @@ public final class KernelFixture implements AutoCloseable {
 
   /** A kernel with the given limits. */
   public static KernelFixture start(String yaml, Limits limits, FilterFactory<?>... builtins) {
+    return start(yaml, limits, Path.of("target", "no-plugins"), builtins);
+  }
+
+  /**
+   * A kernel loading plugin jars from {@code pluginsDir} (e.g. a temp folder holding the module's
+   * built {@code target/*-plugin.jar}), plus builtins.
+   */
+  public static KernelFixture startWithPlugins(
+      String yaml, Path pluginsDir, FilterFactory<?>... builtins) {
+    return start(yaml, Limits.DEFAULTS, pluginsDir, builtins);
+  }
+
+  /** A kernel with the given limits and plugins folder. */
+  public static KernelFixture start(
+      String yaml, Limits limits, Path pluginsDir, FilterFactory<?>... builtins) {
     ProxySettings settings =
         new ProxySettings(
             new ProxySettings.Admin("127.0.0.1", 0),
-            Path.of("target", "no-plugins"),
+            pluginsDir,
             null,
             "mesh",
             new ProxySettings.AccessLog(ProxySettings.AccessLog.Format.OFF, null),
