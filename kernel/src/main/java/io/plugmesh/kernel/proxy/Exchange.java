@@ -178,18 +178,19 @@ final class Exchange {
     downstreamVersion = msg.protocolVersion();
     keepAlive = !http2 && HttpUtil.isKeepAlive(msg);
     headRequest = HttpMethod.HEAD.equals(msg.method());
-    boolean full = msg instanceof LastHttpContent;
-    if (full) {
+    if (msg instanceof LastHttpContent full) {
+      // HTTP/2 HEADERS with END_STREAM, or a decoder failure: keep only the head.
       bodyComplete = true;
-      bytesReceived += ((LastHttpContent) msg).content().readableBytes();
+      bytesReceived += full.content().readableBytes();
+      ReferenceCountUtil.release(msg);
     }
     String problem = validate(msg);
     if (problem != null) {
       return;
     }
-    if (full) {
-      // HTTP/2 HEADERS with END_STREAM: the content is empty; keep only the head.
-      ReferenceCountUtil.release(msg);
+    if (snapshot == null) {
+      reject(503, "the proxy has no config yet\n");
+      return;
     }
     String uri = msg.uri();
     String rawPath = uri;
