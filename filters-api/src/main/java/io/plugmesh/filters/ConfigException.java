@@ -7,9 +7,13 @@ import static java.util.Objects.requireNonNull;
  * tokens: -1 (expected: > 0)}; the proxy adds the route and plugin.
  */
 public final class ConfigException extends RuntimeException {
+  /** Serialization version. */
   private static final long serialVersionUID = 1L;
 
+  /** The field path. */
   private final String field;
+
+  /** What was wrong. */
   private final String problem;
 
   /**

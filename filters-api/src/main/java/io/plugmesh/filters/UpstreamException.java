@@ -7,6 +7,7 @@ import static java.util.Objects.requireNonNull;
  * the proxy turns an unhandled one into a 503 or 504 with the matching {@link ResponseFlag}.
  */
 public final class UpstreamException extends RuntimeException {
+  /** Serialization version. */
   private static final long serialVersionUID = 1L;
 
   /** What went wrong. */
@@ -51,6 +52,7 @@ public final class UpstreamException extends RuntimeException {
     }
   }
 
+  /** What went wrong. */
   private final Kind kind;
 
   /**

@@ -7,8 +7,10 @@ import static java.util.Objects.requireNonNull;
  * part of the API.
  */
 public final class FilterFailure extends RuntimeException {
+  /** Serialization version. */
   private static final long serialVersionUID = 1L;
 
+  /** The failing plugin. */
   private final String plugin;
 
   /**
