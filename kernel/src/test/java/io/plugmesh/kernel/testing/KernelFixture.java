@@ -49,16 +49,52 @@ public final class KernelFixture implements AutoCloseable {
   /** A kernel with the given limits and plugins folder. */
   public static KernelFixture start(
       String yaml, Limits limits, Path pluginsDir, FilterFactory<?>... builtins) {
-    ProxySettings settings =
+    ProxySettings defaults = settings(limits);
+    return start(
         new ProxySettings(
-            new ProxySettings.Admin("127.0.0.1", 0),
+            defaults.admin(),
             pluginsDir,
             null,
-            "mesh",
-            new ProxySettings.AccessLog(ProxySettings.AccessLog.Format.OFF, null),
-            limits);
+            defaults.metricsPrefix(),
+            defaults.accessLog(),
+            limits),
+        yaml,
+        builtins);
+  }
+
+  /**
+   * A kernel with the given settings, serving {@code yaml}, or nothing yet when it is null (e.g.
+   * for a config file watcher to load).
+   */
+  public static KernelFixture start(
+      ProxySettings settings, String yaml, FilterFactory<?>... builtins) {
     return new KernelFixture(
-        Kernel.start(settings, ConfigLoader.parseYaml(yaml, "test"), List.of(builtins)));
+        Kernel.start(
+            settings,
+            yaml == null ? null : ConfigLoader.parseYaml(yaml, "test"),
+            List.of(builtins)));
+  }
+
+  /** Test settings: admin on an ephemeral loopback port, no plugin jars, access log off. */
+  public static ProxySettings settings(Limits limits) {
+    return new ProxySettings(
+        new ProxySettings.Admin("127.0.0.1", 0),
+        Path.of("target", "no-plugins"),
+        null,
+        "mesh",
+        new ProxySettings.AccessLog(ProxySettings.AccessLog.Format.OFF, null),
+        limits);
+  }
+
+  /** {@code settings} with a JSON access log written to {@code file}. */
+  public static ProxySettings withJsonAccessLog(ProxySettings settings, Path file) {
+    return new ProxySettings(
+        settings.admin(),
+        settings.pluginsDir(),
+        settings.configFile(),
+        settings.metricsPrefix(),
+        new ProxySettings.AccessLog(ProxySettings.AccessLog.Format.JSON, file),
+        settings.limits());
   }
 
   public int port(String listener) {

@@ -2,6 +2,7 @@ package io.plugmesh.kernel.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -15,8 +16,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -48,13 +51,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code /bytes/N}: N bytes, streamed with backpressure
  *   <li>{@code /delay/MS...}: answers after MS milliseconds
  *   <li>{@code /close}: closes the connection without answering
+ *   <li>{@code /trailers}: a streamed body ({@code part1part2}) ending with the trailers {@code
+ *       x-trailer: <name>} and {@code x-parts: 2} (chunked on HTTP/1.1)
+ *   <li>{@code /mirror}: 200 with the request body, byte for byte (at most {@link
+ *       #MAX_MIRROR_BYTES})
  * </ul>
  *
- * Every response carries {@code x-upstream: <name>}.
+ * Every response carries {@code x-upstream: <name>}; text responses also {@code x-uri: <uri>}.
  */
 public final class TestUpstream implements AutoCloseable {
   /** Chunk size of streamed responses. */
   static final int CHUNK = 64 * 1024;
+
+  /** Largest request body {@code /mirror} sends back; larger bodies answer 413. */
+  public static final int MAX_MIRROR_BYTES = 8 * 1024 * 1024;
 
   /** A request as the upstream saw it. */
   public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes) {
@@ -155,6 +165,7 @@ public final class TestUpstream implements AutoCloseable {
     private final boolean http2;
     private HttpRequest head;
     private long body;
+    private CompositeByteBuf mirror;
 
     Handler(boolean http2) {
       this.http2 = http2;
@@ -166,6 +177,9 @@ public final class TestUpstream implements AutoCloseable {
         head = req;
         body = 0;
         requests.incrementAndGet();
+        if (req.uri().contains("/mirror")) {
+          mirror = ctx.alloc().compositeBuffer(1024);
+        }
         if (req.uri().contains("/close")) {
           ReferenceCountUtil.release(msg);
           ctx.close();
@@ -176,6 +190,11 @@ public final class TestUpstream implements AutoCloseable {
         body += content.content().readableBytes();
         uploadBytes.addAndGet(content.content().readableBytes());
         boolean last = msg instanceof LastHttpContent;
+        if (mirror != null
+            && content.content().isReadable()
+            && mirror.readableBytes() + content.content().readableBytes() <= MAX_MIRROR_BYTES) {
+          mirror.addComponent(true, content.content().retain());
+        }
         ReferenceCountUtil.release(msg);
         if (last && head != null) {
           HttpRequest req = head;
@@ -190,12 +209,52 @@ public final class TestUpstream implements AutoCloseable {
       }
     }
 
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      releaseMirror();
+      ctx.fireChannelInactive();
+    }
+
+    private void releaseMirror() {
+      if (mirror != null) {
+        mirror.release();
+        mirror = null;
+      }
+    }
+
     private void respond(ChannelHandlerContext ctx, HttpRequest req, long bodyBytes) {
       String uri = req.uri();
       int status = uri.indexOf("/status/");
       int bytes = uri.indexOf("/bytes/");
       int delay = uri.indexOf("/delay/");
-      if (status >= 0) {
+      if (mirror != null) {
+        CompositeByteBuf echoed = mirror;
+        mirror = null;
+        if (bodyBytes > MAX_MIRROR_BYTES) {
+          echoed.release();
+          sendText(ctx, req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too large to mirror\n");
+          return;
+        }
+        DefaultFullHttpResponse r =
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, echoed);
+        r.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
+            .set(HttpHeaderNames.CONTENT_LENGTH, echoed.readableBytes())
+            .set("x-upstream", name);
+        ctx.writeAndFlush(r);
+      } else if (uri.contains("/trailers")) {
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain").set("x-upstream", name);
+        if (!http2) {
+          r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        ctx.write(r);
+        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("part1", StandardCharsets.UTF_8)));
+        LastHttpContent end =
+            new DefaultLastHttpContent(Unpooled.copiedBuffer("part2", StandardCharsets.UTF_8));
+        end.trailingHeaders().set("x-trailer", name).set("x-parts", "2");
+        ctx.writeAndFlush(end);
+      } else if (status >= 0) {
         int code = Integer.parseInt(uri.substring(status + 8, status + 11));
         sendText(ctx, req, HttpResponseStatus.valueOf(code), name + " status " + code + "\n");
       } else if (bytes >= 0) {
@@ -253,7 +312,8 @@ public final class TestUpstream implements AutoCloseable {
       r.headers()
           .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
           .set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
-          .set("x-upstream", name);
+          .set("x-upstream", name)
+          .set("x-uri", req.uri());
       boolean keepAlive = http2 || HttpUtil.isKeepAlive(req);
       if (!keepAlive) {
         r.headers().set(HttpHeaderNames.CONNECTION, "close");
