@@ -12,6 +12,9 @@ import java.util.List;
  * @param endpoints the static endpoints
  * @param connectTimeout the TCP (and TLS) connect timeout; a miss answers 503
  * @param maxConnectionsPerEndpoint the HTTP/1.1 pool size per endpoint (idle and busy)
+ * @param circuitBreaker bounds on connections, pending, active requests and retries
+ * @param outlierDetection passive ejection of failing endpoints, or null for none
+ * @param healthCheck active probes, or null for none
  */
 public record ClusterConfig(
     String name,
@@ -19,8 +22,43 @@ public record ClusterConfig(
     UpstreamProtocol protocol,
     List<EndpointConfig> endpoints,
     Duration connectTimeout,
-    int maxConnectionsPerEndpoint) {
+    int maxConnectionsPerEndpoint,
+    CircuitBreakerConfig circuitBreaker,
+    OutlierDetectionConfig outlierDetection,
+    HealthCheckConfig healthCheck) {
   public ClusterConfig {
     endpoints = List.copyOf(endpoints);
+    if (circuitBreaker == null) {
+      circuitBreaker = CircuitBreakerConfig.DEFAULTS;
+    }
+  }
+
+  /**
+   * A cluster with default circuit breakers, no outlier detection and no health checks.
+   *
+   * @param name the name
+   * @param lb the policy
+   * @param protocol the protocol
+   * @param endpoints the endpoints
+   * @param connectTimeout the connect timeout
+   * @param maxConnectionsPerEndpoint the pool size per endpoint
+   */
+  public ClusterConfig(
+      String name,
+      LbPolicy lb,
+      UpstreamProtocol protocol,
+      List<EndpointConfig> endpoints,
+      Duration connectTimeout,
+      int maxConnectionsPerEndpoint) {
+    this(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnectionsPerEndpoint,
+        CircuitBreakerConfig.DEFAULTS,
+        null,
+        null);
   }
 }

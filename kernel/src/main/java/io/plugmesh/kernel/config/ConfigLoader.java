@@ -54,12 +54,28 @@ public final class ConfigLoader {
   private static final List<String> LISTENER_FIELDS = List.of("name", "address", "tls", "routes");
   private static final List<String> TLS_FIELDS = List.of("certificateFile", "privateKeyFile");
   private static final List<String> CLUSTER_FIELDS =
-      List.of("name", "lb", "protocol", "connectTimeout", "maxConnectionsPerEndpoint", "endpoints");
-  private static final Map<String, String> CLUSTER_PLANNED =
-      Map.of(
-          "healthCheck", "active health checks are planned; remove the field",
-          "circuitBreaker", "circuit breakers are planned; remove the field",
-          "outlierDetection", "outlier detection is planned; remove the field");
+      List.of(
+          "name",
+          "lb",
+          "protocol",
+          "connectTimeout",
+          "maxConnectionsPerEndpoint",
+          "endpoints",
+          "circuitBreaker",
+          "outlierDetection",
+          "healthCheck");
+  private static final Map<String, String> CLUSTER_PLANNED = Map.of();
+  private static final List<String> BREAKER_FIELDS =
+      List.of("maxConnections", "maxPendingRequests", "maxRequests", "maxRetries");
+  private static final List<String> OUTLIER_FIELDS =
+      List.of(
+          "consecutive5xx",
+          "consecutiveGatewayErrors",
+          "baseEjectionTime",
+          "maxEjectionTime",
+          "maxEjectionPercent");
+  private static final List<String> HEALTH_FIELDS =
+      List.of("type", "path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
   private static final List<String> ENDPOINT_FIELDS = List.of("address", "weight");
   private static final List<String> ROUTE_FIELDS =
       List.of("name", "match", "backends", "cluster", "timeout", "plugins");
@@ -157,6 +173,34 @@ public final class ConfigLoader {
         endpoints.add(em);
       }
       m.put("endpoints", endpoints);
+      CircuitBreakerConfig cb = c.circuitBreaker();
+      Map<String, Object> cbm = new LinkedHashMap<>();
+      cbm.put("maxConnections", cb.maxConnections());
+      cbm.put("maxPendingRequests", cb.maxPendingRequests());
+      cbm.put("maxRequests", cb.maxRequests());
+      cbm.put("maxRetries", cb.maxRetries());
+      m.put("circuitBreaker", cbm);
+      if (c.outlierDetection() != null) {
+        OutlierDetectionConfig od = c.outlierDetection();
+        Map<String, Object> odm = new LinkedHashMap<>();
+        odm.put("consecutive5xx", od.consecutive5xx());
+        odm.put("consecutiveGatewayErrors", od.consecutiveGatewayErrors());
+        odm.put("baseEjectionTime", Trees.duration(od.baseEjectionTime()));
+        odm.put("maxEjectionTime", Trees.duration(od.maxEjectionTime()));
+        odm.put("maxEjectionPercent", od.maxEjectionPercent());
+        m.put("outlierDetection", odm);
+      }
+      if (c.healthCheck() != null) {
+        HealthCheckConfig hc = c.healthCheck();
+        Map<String, Object> hcm = new LinkedHashMap<>();
+        hcm.put("type", hc.type().name().toLowerCase(Locale.ROOT));
+        hcm.put("path", hc.path());
+        hcm.put("interval", Trees.duration(hc.interval()));
+        hcm.put("timeout", Trees.duration(hc.timeout()));
+        hcm.put("healthyThreshold", hc.healthyThreshold());
+        hcm.put("unhealthyThreshold", hc.unhealthyThreshold());
+        m.put("healthCheck", hcm);
+      }
       clusters.add(m);
     }
     List<Object> routes = new ArrayList<>();
@@ -333,10 +377,103 @@ public final class ConfigLoader {
         endpoints.add(new EndpointConfig(address.host(), address.port(), weight));
       }
     }
+    CircuitBreakerConfig breaker = CircuitBreakerConfig.DEFAULTS;
+    ConfigNode cbNode = node.find("circuitBreaker").orElse(null);
+    if (cbNode != null && p.checkObject(s, cbNode, BREAKER_FIELDS, Map.of())) {
+      CircuitBreakerConfig d = CircuitBreakerConfig.DEFAULTS;
+      Integer mc = p.read(s, () -> positive(cbNode, "maxConnections", d.maxConnections()));
+      Integer mp = p.read(s, () -> positive(cbNode, "maxPendingRequests", d.maxPendingRequests()));
+      Integer mr = p.read(s, () -> positive(cbNode, "maxRequests", d.maxRequests()));
+      Integer mt = p.read(s, () -> atLeast(cbNode, "maxRetries", d.maxRetries(), 0));
+      if (mc != null && mp != null && mr != null && mt != null) {
+        breaker = new CircuitBreakerConfig(mc, mp, mr, mt);
+      }
+    }
+    OutlierDetectionConfig outlier = null;
+    ConfigNode odNode = node.find("outlierDetection").orElse(null);
+    if (odNode != null && p.checkObject(s, odNode, OUTLIER_FIELDS, Map.of())) {
+      OutlierDetectionConfig d = OutlierDetectionConfig.DEFAULTS;
+      Integer c5 = p.read(s, () -> atLeast(odNode, "consecutive5xx", d.consecutive5xx(), 0));
+      Integer cg =
+          p.read(
+              s,
+              () -> atLeast(odNode, "consecutiveGatewayErrors", d.consecutiveGatewayErrors(), 0));
+      Duration base =
+          p.read(s, () -> positiveDuration(odNode, "baseEjectionTime", d.baseEjectionTime()));
+      Duration max =
+          p.read(s, () -> positiveDuration(odNode, "maxEjectionTime", d.maxEjectionTime()));
+      Integer pct =
+          p.read(
+              s,
+              () -> {
+                int v = odNode.integer("maxEjectionPercent", d.maxEjectionPercent());
+                if (v < 0 || v > 100) {
+                  throw odNode.get("maxEjectionPercent").invalid(v + " (expected: 0..100)");
+                }
+                return v;
+              });
+      if (c5 != null && cg != null && base != null && max != null && pct != null) {
+        outlier =
+            new OutlierDetectionConfig(c5, cg, base, max.compareTo(base) < 0 ? base : max, pct);
+      }
+    }
+    HealthCheckConfig health = null;
+    ConfigNode hcNode = node.find("healthCheck").orElse(null);
+    if (hcNode != null && p.checkObject(s, hcNode, HEALTH_FIELDS, Map.of())) {
+      HealthCheckConfig d = HealthCheckConfig.DEFAULTS;
+      HealthCheckConfig.Type type =
+          p.read(s, () -> enumField(hcNode, "type", HealthCheckConfig.Type.class, d.type()));
+      String path =
+          p.read(
+              s,
+              () -> {
+                String v = hcNode.string("path", d.path());
+                if (!v.startsWith("/")) {
+                  throw hcNode
+                      .get("path")
+                      .invalid('"' + v + "\" (expected: a path starting with /)");
+                }
+                return v;
+              });
+      Duration interval = p.read(s, () -> positiveDuration(hcNode, "interval", d.interval()));
+      Duration timeout = p.read(s, () -> positiveDuration(hcNode, "timeout", d.timeout()));
+      Integer healthy = p.read(s, () -> positive(hcNode, "healthyThreshold", d.healthyThreshold()));
+      Integer unhealthy =
+          p.read(s, () -> positive(hcNode, "unhealthyThreshold", d.unhealthyThreshold()));
+      if (type != null
+          && path != null
+          && interval != null
+          && timeout != null
+          && healthy != null
+          && unhealthy != null) {
+        health = new HealthCheckConfig(type, path, interval, timeout, healthy, unhealthy);
+      }
+    }
     if (p.size() > before) {
       return null;
     }
-    return new ClusterConfig(name, lb, protocol, endpoints, connectTimeout, maxConnections);
+    return new ClusterConfig(
+        name, lb, protocol, endpoints, connectTimeout, maxConnections, breaker, outlier, health);
+  }
+
+  private static int positive(ConfigNode node, String field, int fallback) {
+    return atLeast(node, field, fallback, 1);
+  }
+
+  private static int atLeast(ConfigNode node, String field, int fallback, int min) {
+    int v = node.integer(field, fallback);
+    if (v < min) {
+      throw node.get(field).invalid(v + " (expected: >= " + min + ")");
+    }
+    return v;
+  }
+
+  private static Duration positiveDuration(ConfigNode node, String field, Duration fallback) {
+    Duration v = node.duration(field, fallback);
+    if (v.isZero()) {
+      throw node.get(field).invalid("0 (expected: a duration > 0)");
+    }
+    return v;
   }
 
   private static RouteConfig route(ConfigNode node, int index, Problems p) {
