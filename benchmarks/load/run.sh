@@ -8,7 +8,7 @@
 #   WRK_THREADS=1 WRK_CONNECTIONS=64 WRK_SECONDS=10         max-throughput phase (wrk)
 #   RATE=2000 RATE_CLIENTS=20 RATE_SECONDS=10               fixed-rate latency phase (h2load --h1)
 #   WARMUP_SECONDS=5    untimed wrk load before a target's runs (JIT warm-up)
-#   BASE_PORT=38080     upstream, nginx proxy, relay, plugmesh use BASE_PORT .. BASE_PORT+3
+#   BASE_PORT=28080     upstream, nginx proxy, relay, plugmesh use BASE_PORT .. BASE_PORT+3
 #   PROXY_CPU=1 LOAD_CPU=0 UPSTREAM_CPU=$LOAD_CPU           cores for taskset
 #   JAVA_OPTS="-Xmx256m" options for both Java targets (relay and plugmesh)
 #   READY_SECONDS=60    how long a proxy may take to accept connections
@@ -27,7 +27,7 @@ RATE=${RATE:-2000}
 RATE_CLIENTS=${RATE_CLIENTS:-20}
 RATE_SECONDS=${RATE_SECONDS:-10}
 WARMUP_SECONDS=${WARMUP_SECONDS:-5}
-BASE_PORT=${BASE_PORT:-38080}
+BASE_PORT=${BASE_PORT:-28080}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 UPSTREAM_CPU=${UPSTREAM_CPU:-$LOAD_CPU}
@@ -59,6 +59,11 @@ done
 [[ $WARMUP_SECONDS =~ ^[0-9]+$ ]] || die "WARMUP_SECONDS: '$WARMUP_SECONDS' (expected: >= 0)"
 ((RATE % RATE_CLIENTS == 0)) || die "RATE: $RATE (expected: a multiple of RATE_CLIENTS=$RATE_CLIENTS)"
 RPS_PER_CLIENT=$((RATE / RATE_CLIENTS))
+# Ports inside the ephemeral range can be taken by any outgoing connection, and a connection
+# attempt to such a port with no listener can connect to itself and look like a ready server.
+read -r EPHEMERAL_LOW EPHEMERAL_HIGH </proc/sys/net/ipv4/ip_local_port_range
+((BASE_PORT + 3 < EPHEMERAL_LOW || BASE_PORT > EPHEMERAL_HIGH)) ||
+  die "BASE_PORT: $BASE_PORT (expected: ports BASE_PORT..BASE_PORT+3 outside the ephemeral range $EPHEMERAL_LOW-$EPHEMERAL_HIGH)"
 
 # ---------------------------------------------------------------- processes, cleaned up by PID
 PIDS=()
@@ -78,6 +83,7 @@ stop_pid() {
 
 cleanup() {
   local i
+  [[ -n $TOOL_PID ]] && stop_pid "$TOOL_PID"
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     stop_pid "${PIDS[i]}"
   done
@@ -87,8 +93,22 @@ cleanup() {
     rm -rf "$WORK"
   fi
 }
+TOOL_PID=""
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a tool in the background with output to $1 and waits for it: a signal interrupts the wait
+# (a foreground command would delay the cleanup until it ends). Returns the tool's exit status.
+run_tool() {
+  local out=$1 rc=0
+  shift
+  "$@" >"$out" 2>&1 </dev/null &
+  TOOL_PID=$!
+  wait "$TOOL_PID" || rc=$?
+  TOOL_PID=""
+  return "$rc"
+}
 
 # Starts "$@" in the background on core $1 with output to $2; sets PID and remembers it.
 start_on() {
@@ -101,9 +121,10 @@ start_on() {
 
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
-# Waits until $2 accepts connections while process $1 lives; prints milliseconds to ready.
+# Waits until $2 accepts connections while process $1 lives; sets READY_MS.
 wait_ready() {
   local pid=$1 port=$2 start now
+  READY_MS="-"
   start=$(date +%s%N)
   while true; do
     kill -0 "$pid" 2>/dev/null || return 1
@@ -113,7 +134,7 @@ wait_ready() {
     sleep 0.05
   done
   now=$(date +%s%N)
-  echo $(((now - start) / 1000000))
+  READY_MS=$(((now - start) / 1000000))
 }
 
 # One GET with Connection: close; succeeds when the status line is 200.
@@ -192,8 +213,8 @@ BUILD_OK=1
 build() {
   [[ $BUILD == 1 ]] || return 0
   log "building the relay jar and the kernel classpath (Maven, at most ${BUILD_SECONDS}s)"
-  if ! (cd "$ROOT" && timeout "$BUILD_SECONDS" ./mvnw -B -q -pl kernel,benchmarks -am package dependency:build-classpath \
-    -DskipTests -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime) >"$WORK/build.log" 2>&1; then
+  if ! run_tool "$WORK/build.log" timeout "$BUILD_SECONDS" ./mvnw -B -q -pl kernel,benchmarks -am package \
+    dependency:build-classpath -DskipTests -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime; then
     BUILD_OK=0
     log "BUILD FAILED (plugmesh will be skipped; the relay uses an existing jar if there is one):"
     grep -E 'ERROR' "$WORK/build.log" | head -10 >&2 || tail -10 "$WORK/build.log" >&2
@@ -270,7 +291,7 @@ EOF
 # ---------------------------------------------------------------- targets
 # Starts a target's proxy; sets PID (empty for direct) and PORT, READY_MS; returns non-zero on failure.
 start_target() {
-  local name=$1 rc ms
+  local name=$1 rc
   PID="" READY_MS="-"
   case $name in
   direct)
@@ -304,10 +325,8 @@ start_target() {
     return 1
     ;;
   esac
-  set +e
-  ms=$(wait_ready "$PID" "$PORT")
-  rc=$?
-  set -e
+  rc=0
+  wait_ready "$PID" "$PORT" || rc=$?
   if ((rc != 0)); then
     if ((rc == 1)); then
       log "SKIP $name: the process exited before accepting connections on $PORT; last output:"
@@ -318,8 +337,7 @@ start_target() {
     stop_pid "$PID"
     return 1
   fi
-  READY_MS=$ms
-  log "$name ready on 127.0.0.1:$PORT after ${ms} ms (pid $PID)"
+  log "$name ready on 127.0.0.1:$PORT after ${READY_MS} ms (pid $PID)"
   if ! smoke "$PORT"; then
     log "SKIP $name: GET / did not answer 200; last output:"
     show_output "$name"
@@ -328,37 +346,39 @@ start_target() {
   fi
 }
 
-# Runs wrk; prints "requests_per_second requests errors".
+# Runs wrk; sets WRK_RESULT to "requests_per_second requests errors".
 run_wrk() {
   local port=$1 seconds=$2 out=$WORK/wrk.txt rps reqs errs
-  timeout $((seconds + 30)) taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${seconds}s" \
-    --timeout 5s "http://127.0.0.1:$port/" >"$out" 2>&1 || { echo "- 0 -"; return 0; }
+  WRK_RESULT="- 0 -"
+  run_tool "$out" timeout $((seconds + 30)) taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" \
+    -d"${seconds}s" --timeout 5s "http://127.0.0.1:$port/" || { log "wrk failed: $(tail -n 2 "$out")"; return 0; }
   cat "$out" >>"$WORK/wrk.all"
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
   reqs=$(awk '/ requests in / { print $1 }' "$out")
   errs=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$out")
-  echo "${rps:--} ${reqs:-0} $errs"
+  WRK_RESULT="${rps:--} ${reqs:-0} $errs"
 }
 
-# Runs h2load at a fixed rate; prints "p50_us p99_us succeeded errors".
+# Runs h2load at a fixed rate; sets H2LOAD_RESULT to "p50_us p99_us succeeded errors".
 run_h2load() {
-  local port=$1 out=$WORK/h2load.txt lat=$WORK/h2load.log ok failed n
+  local port=$1 out=$WORK/h2load.txt lat=$WORK/h2load.log ok failed n pcts
   rm -f "$lat"
-  timeout $((RATE_SECONDS + 30)) taskset -c "$LOAD_CPU" h2load --h1 -c "$RATE_CLIENTS" --rps "$RPS_PER_CLIENT" \
-    -D "$RATE_SECONDS" -N 5s "http://127.0.0.1:$port/" --log-file="$lat" >"$out" 2>&1 || { echo "- - 0 -"; return 0; }
+  H2LOAD_RESULT="- - 0 -"
+  run_tool "$out" timeout $((RATE_SECONDS + 30)) taskset -c "$LOAD_CPU" h2load --h1 -c "$RATE_CLIENTS" \
+    --rps "$RPS_PER_CLIENT" -D "$RATE_SECONDS" -N 5s "http://127.0.0.1:$port/" --log-file="$lat" ||
+    { log "h2load failed: $(tail -n 2 "$out")"; return 0; }
   cat "$out" >>"$WORK/h2load.all"
   ok=$(awk '/^requests:/ { print $8 }' "$out")
   failed=$(awk '/^requests:/ { print $10 + $12 + $14 } /^status codes:/ { print $7 + $9 }' "$out" | awk '{ n += $1 } END { print n + 0 }')
   n=$(wc -l <"$lat")
-  if ((n == 0)); then
-    echo "- - ${ok:-0} $failed"
-    return 0
+  pcts="- -"
+  if ((n > 0)); then
+    pcts=$(sort -n -k3,3 "$lat" | awk -v n="$n" '
+      function at(p) { i = int(p * n); if (i < p * n) i++; if (i < 1) i = 1; return i }
+      NR == at(0.50) { p50 = $3 } NR == at(0.99) { p99 = $3 }
+      END { printf "%s %s", p50, p99 }')
   fi
-  sort -n -k3,3 "$lat" | awk -v n="$n" '
-    function at(p) { i = int(p * n); if (i < p * n) i++; if (i < 1) i = 1; return i }
-    NR == at(0.50) { p50 = $3 } NR == at(0.99) { p99 = $3 }
-    END { printf "%s %s", p50, p99 }'
-  echo " ${ok:-0} $failed"
+  H2LOAD_RESULT="$pcts ${ok:-0} $failed"
 }
 
 # cpu seconds per 1000 requests from a tick delta
@@ -367,16 +387,17 @@ per_k() { awk -v t="$1" -v r="$2" -v hz="$CLK_TCK" 'BEGIN { if (r > 0) printf "%
 declare -A R # results: R[target,metric]
 
 measure() {
-  local name=$1 i t0 t1 wrk h2 rps reqs errs p50 p99 ok failed
+  local name=$1 i t0 t1 rps reqs errs p50 p99 ok failed
   local a_rps=() a_p50=() a_p99=() a_cpum=() a_cpur=() a_util=() errors=0 w0 w1
   if ((WARMUP_SECONDS > 0)); then
     log "$name: warm-up ${WARMUP_SECONDS}s"
-    run_wrk "$PORT" "$WARMUP_SECONDS" >/dev/null
+    run_wrk "$PORT" "$WARMUP_SECONDS"
   fi
   for ((i = 1; i <= RUNS; i++)); do
     [[ -n $PID ]] && t0=$(cpu_ticks "$PID")
     w0=$(date +%s%N)
-    read -r rps reqs errs <<<"$(run_wrk "$PORT" "$WRK_SECONDS")"
+    run_wrk "$PORT" "$WRK_SECONDS"
+    read -r rps reqs errs <<<"$WRK_RESULT"
     w1=$(date +%s%N)
     if [[ -n $PID ]]; then
       t1=$(cpu_ticks "$PID")
@@ -384,7 +405,8 @@ measure() {
       a_util+=("$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v ns=$((w1 - w0)) 'BEGIN { printf "%.0f", t / hz / (ns / 1e9) * 100 }')")
     fi
     [[ -n $PID ]] && t0=$(cpu_ticks "$PID")
-    read -r p50 p99 ok failed <<<"$(run_h2load "$PORT")"
+    run_h2load "$PORT"
+    read -r p50 p99 ok failed <<<"$H2LOAD_RESULT"
     [[ -n $PID ]] && { t1=$(cpu_ticks "$PID"); a_cpur+=("$(per_k $((t1 - t0)) "$ok")"); }
     a_rps+=("$rps") a_p50+=("$p50") a_p99+=("$p99")
     [[ $errs == - || $failed == - ]] && errors=$((errors + 1)) || errors=$((errors + errs + failed))
@@ -445,10 +467,8 @@ write_configs
 port_open "$UP_PORT" && die "upstream port $UP_PORT is already in use (set BASE_PORT)"
 start_on "$UPSTREAM_CPU" "$WORK/upstream.out" nginx -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log"
 UP_PID=$PID
-set +e
-wait_ready "$UP_PID" "$UP_PORT" >/dev/null
-rc=$?
-set -e
+rc=0
+wait_ready "$UP_PID" "$UP_PORT" || rc=$?
 ((rc == 0)) && smoke "$UP_PORT" || { show_output upstream; die "the upstream nginx did not start on $UP_PORT"; }
 log "upstream nginx on 127.0.0.1:$UP_PORT (pid $UP_PID)"
 
