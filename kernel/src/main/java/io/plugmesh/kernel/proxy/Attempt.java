@@ -335,6 +335,25 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * The exchange sends the head as the whole response: when the response ended with its head (no
+   * body, no trailers), ends the attempt without streaming and returns true.
+   */
+  boolean takeHeadOnlyResponse() {
+    HttpContent end = pending.peekFirst();
+    if (pending.size() != 1
+        || !(end instanceof LastHttpContent last)
+        || last.content().isReadable()
+        || !last.trailingHeaders().isEmpty()) {
+      return false;
+    }
+    pending.pollFirst().release();
+    responseDone = true;
+    streaming = true;
+    maybeRelease();
+    return true;
+  }
+
   private void deliver(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     if (last) {

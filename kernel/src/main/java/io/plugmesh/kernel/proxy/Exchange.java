@@ -654,6 +654,27 @@ final class Exchange {
     }
     responseHeadWritten = true;
     Attempt a = upstream.attempt();
+    if (http2 && a.takeHeadOnlyResponse()) {
+      // A response that ended with its head (gRPC's trailers-only errors) stays one HEADERS frame
+      // with END_STREAM: grpc-status must arrive in the frame that ends the stream.
+      ctx.writeAndFlush(
+              new DefaultFullHttpResponse(
+                  HttpVersion.HTTP_1_1,
+                  up.status(),
+                  Unpooled.EMPTY_BUFFER,
+                  headers,
+                  EmptyHttpHeaders.INSTANCE))
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      finishResponse();
+                    } else {
+                      a.abort();
+                    }
+                  });
+      return;
+    }
     ctx.write(out);
     a.streamResponse();
   }

@@ -7,6 +7,7 @@ import io.plugmesh.kernel.testing.H2Client;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,6 +177,30 @@ class Http2IT {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"h1", "h2"})
+  void largeDownloadsStreamAndAnAbandonedOneLeavesTheConnectionUsable(String prefix)
+      throws Exception {
+    int size = 5 * 1024 * 1024;
+    try (H2Client client = client()) {
+      H2Client.Response r = await(client.get("/" + prefix + "/bytes/" + size));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).hasSize(size);
+
+      // Larger than the client aggregates: it resets the stream mid-body.
+      CompletableFuture<H2Client.Response> abandoned =
+          client.get("/" + prefix + "/bytes/" + (H2Client.MAX_RESPONSE_BYTES * 3L));
+      assertThat(abandoned)
+          .failsWithin(Duration.ofSeconds(WAIT_SECONDS))
+          .withThrowableOfType(ExecutionException.class);
+
+      H2Client.Response after = await(client.get("/" + prefix + "/echo?after=reset"));
+      assertThat(after.status()).isEqualTo(200);
+      assertThat(after.text()).contains("/echo?after=reset");
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+
   @Test
   void localAnswersAndUpstreamStatusesKeepTheStreamUsable() throws Exception {
     try (H2Client client = client()) {
@@ -184,6 +210,11 @@ class Http2IT {
       H2Client.Response status = await(client.get("/h2/status/503"));
       assertThat(status.status()).isEqualTo(503);
       assertThat(status.headers().get("x-upstream")).isEqualTo("h2");
+      H2Client.Response head =
+          await(client.send(HttpMethod.HEAD, "/h1/echo", new byte[0], Map.of()));
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(head.body()).isEmpty();
+      assertThat(head.headers().getInt("content-length")).isPositive();
       H2Client.Response after = await(client.get("/h1/echo"));
       assertThat(after.status()).isEqualTo(200);
       assertThat(client.isOpen()).isTrue();

@@ -1,0 +1,2 @@
+/** JMH microbenchmarks of the filter chain runner. */
+package io.plugmesh.benchmarks.chain;
