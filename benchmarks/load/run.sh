@@ -286,6 +286,10 @@ EOF
   cat >"$WORK/routes.yaml" <<EOF
 {listeners: [{name: bench, address: 127.0.0.1:$PLUGMESH_PORT}], clusters: [{name: upstream, endpoints: [{address: 127.0.0.1:$UP_PORT}]}], routes: [{name: all, match: {pathPrefix: /}, cluster: upstream}]}
 EOF
+  # Like nginx's (access_log off), the proxy under test writes no access log.
+  cat >"$WORK/proxy.yaml" <<EOF
+{admin: {address: 127.0.0.1:0}, accessLog: {format: off}}
+EOF
 }
 
 # ---------------------------------------------------------------- targets
@@ -318,7 +322,7 @@ start_target() {
     port_open "$PORT" && { log "SKIP plugmesh: port $PORT is already in use"; return 1; }
     # shellcheck disable=SC2086
     start_on "$PROXY_CPU" "$WORK/plugmesh.out" java $JAVA_OPTS \
-      -cp "$(cat "$KERNEL_CP"):kernel/target/classes" io.plugmesh.kernel.Main --config "$WORK/routes.yaml"
+      -cp "$(cat "$KERNEL_CP"):kernel/target/classes" io.plugmesh.kernel.Main proxy --config "$WORK/routes.yaml" --settings "$WORK/proxy.yaml"
     ;;
   *)
     log "SKIP $name: unknown target (expected: direct, nginx, relay or plugmesh)"
