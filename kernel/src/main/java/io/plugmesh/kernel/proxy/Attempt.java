@@ -27,6 +27,7 @@ import io.netty.util.concurrent.Future;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.cluster.Endpoint;
 import io.plugmesh.kernel.config.UpstreamProtocol;
 import io.plugmesh.kernel.upstream.UpstreamChannel;
@@ -53,6 +54,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   private final UpstreamTarget target;
   private final KernelRequest request;
   private final UpstreamConnector connector;
+  private final ClusterHealth health;
+  private final boolean retry;
+  private boolean waitingForConnection;
   private final CompletableFuture<ProxyResponse> response = new CompletableFuture<>();
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
 
@@ -73,9 +77,13 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       Endpoint endpoint,
       UpstreamTarget target,
       KernelRequest request,
-      UpstreamConnector connector) {
+      UpstreamConnector connector,
+      ClusterHealth health,
+      boolean retry) {
     this.exchange = exchange;
     this.connector = connector;
+    this.health = health;
+    this.retry = retry;
     this.endpoint = endpoint;
     this.target = target;
     this.request = request;
@@ -102,9 +110,18 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   }
 
   private void acquire() {
+    if (health != null) {
+      UpstreamException overflow = health.startPending();
+      if (overflow != null) {
+        fail(overflow);
+        return;
+      }
+      waitingForConnection = true;
+    }
     Future<UpstreamChannel> f = connector.acquire(exchange.loop(), target);
     f.addListener(
         (Future<UpstreamChannel> done) -> {
+          stopWaiting();
           if (!done.isSuccess()) {
             Throwable cause = done.cause();
             fail(
@@ -216,6 +233,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       }
       headReceived = true;
       upstreamKeepAlive = HttpUtil.isKeepAlive(head);
+      if (health != null) {
+        health.onResult(endpoint, code, null);
+      }
       exchange.upstreamHeadArrived();
       HttpResponse onlyHead = head;
       if (msg instanceof FullHttpResponse full) {
@@ -308,7 +328,17 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   private static final HttpContent BROKEN =
       new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER);
 
+  private void stopWaiting() {
+    if (waitingForConnection) {
+      waitingForConnection = false;
+      health.pendingFinished();
+    }
+  }
+
   private void fail(UpstreamException e) {
+    if (health != null && !response.isDone()) {
+      health.onResult(endpoint, 0, e.kind());
+    }
     finishAttempt(false);
     response.completeExceptionally(e);
   }
@@ -426,6 +456,10 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     }
     finished = true;
     endpoint.requestFinished();
+    stopWaiting();
+    if (health != null) {
+      health.requestFinished(retry);
+    }
     exchange.streamingStopped(this);
     detach(reusable);
   }

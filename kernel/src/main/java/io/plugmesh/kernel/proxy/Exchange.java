@@ -38,6 +38,7 @@ import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamException;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.filters.internal.FilterFailure;
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.cluster.Endpoint;
 import io.plugmesh.kernel.config.BackendRef;
 import io.plugmesh.kernel.config.Limits;
@@ -475,12 +476,20 @@ final class Exchange {
     if (attempt != null) {
       attempt.discard();
     }
-    Endpoint endpoint = cluster.loadBalancer().choose(tried);
+    Endpoint endpoint = cluster.choose(tried);
     if (endpoint == null) {
       return CompletableFuture.failedFuture(
           new UpstreamException(
               UpstreamException.Kind.NO_HEALTHY_UPSTREAM,
-              "cluster '" + cluster.config().name() + "' has no endpoints"));
+              "cluster '" + cluster.config().name() + "' has no healthy endpoint"));
+    }
+    boolean retry = attempts > 0;
+    ClusterHealth health = cluster.health();
+    if (health != null) {
+      UpstreamException overflow = health.startRequest(retry);
+      if (overflow != null) {
+        return CompletableFuture.failedFuture(overflow);
+      }
     }
     tried.add(endpoint);
     attempts++;
@@ -493,7 +502,9 @@ final class Exchange {
             endpoint,
             cluster.target(endpoint),
             (KernelRequest) attemptRequest,
-            listener.runtime().connector());
+            listener.runtime().connector(),
+            health,
+            retry);
     upstreamHost = endpoint.address();
     return attempt.start();
   }

@@ -8,6 +8,7 @@ import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.kernel.admin.AdminServer;
 import io.plugmesh.kernel.admin.AdminState;
 import io.plugmesh.kernel.admin.Readiness;
+import io.plugmesh.kernel.cluster.ClusterRegistry;
 import io.plugmesh.kernel.config.ConfigError;
 import io.plugmesh.kernel.config.ConfigLoader;
 import io.plugmesh.kernel.config.ConfigValidator;
@@ -56,6 +57,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final UpstreamConnector connector;
+  private final ClusterRegistry clusterRegistry;
   private final PrometheusMeterRegistry registry;
   private final ProxyMetrics metrics;
   private final AccessLogger accessLog;
@@ -74,6 +76,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     this.boss = transport.group("plugmesh-accept", 1);
     this.workers = transport.group("plugmesh-io", Runtime.getRuntime().availableProcessors());
     this.connector = new UpstreamConnector(transport.channel());
+    this.clusterRegistry = new ClusterRegistry(workers, transport.channel());
     this.registry = MetricsRegistryFactory.create();
     this.metrics = new ProxyMetrics(registry, settings.metricsPrefix());
     this.accessLog =
@@ -136,7 +139,6 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     } catch (PluginConfigException e) {
       throw asConfigError(config, e);
     }
-    Snapshot snapshot = Snapshot.build(version, config, built);
 
     Map<String, ListenerServer> opened = new HashMap<>();
     List<ListenerServer> retired = new ArrayList<>();
@@ -152,6 +154,8 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       opened.values().forEach(ListenerServer::close);
       throw new IllegalStateException("cannot bind listeners: " + e.getMessage(), e);
     }
+    Snapshot snapshot =
+        Snapshot.build(version, config, built, clusterRegistry.apply(config.clusters()));
     current.set(snapshot);
     nextVersion++;
     for (ListenerConfig lc : config.listeners()) {
@@ -305,6 +309,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       return;
     }
     closed = true;
+    clusterRegistry.close();
     for (ListenerServer server : listeners.values()) {
       server.close();
     }

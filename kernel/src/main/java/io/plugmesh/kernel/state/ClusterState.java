@@ -1,5 +1,6 @@
 package io.plugmesh.kernel.state;
 
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.cluster.Endpoint;
 import io.plugmesh.kernel.cluster.LoadBalancer;
 import io.plugmesh.kernel.config.ClusterConfig;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** A cluster as the data path uses it: endpoints with live counters and a load balancer. */
 public final class ClusterState {
@@ -17,8 +19,11 @@ public final class ClusterState {
   private final LoadBalancer loadBalancer;
   private final Map<Endpoint, UpstreamTarget> targets = new IdentityHashMap<>();
 
-  ClusterState(ClusterConfig config) {
+  private final ClusterHealth health;
+
+  ClusterState(ClusterConfig config, ClusterHealth health) {
     this.config = config;
+    this.health = health;
     List<Endpoint> eps = new ArrayList<>(config.endpoints().size());
     for (EndpointConfig e : config.endpoints()) {
       Endpoint endpoint = Endpoint.of(e);
@@ -30,7 +35,8 @@ public final class ClusterState {
               e.port(),
               config.protocol(),
               config.connectTimeout(),
-              config.maxConnectionsPerEndpoint()));
+              config.maxConnectionsPerEndpoint(),
+              health));
     }
     this.endpoints = List.copyOf(eps);
     this.loadBalancer = LoadBalancer.create(config.lb(), endpoints);
@@ -61,6 +67,25 @@ public final class ClusterState {
    */
   public LoadBalancer loadBalancer() {
     return loadBalancer;
+  }
+
+  /**
+   * The cluster's live resilience state (breakers, ejections, health checks).
+   *
+   * @return the health, or null in tests that build snapshots without it
+   */
+  public ClusterHealth health() {
+    return health;
+  }
+
+  /**
+   * Chooses an available endpoint for an attempt.
+   *
+   * @param tried endpoints earlier attempts used (avoided when possible)
+   * @return the endpoint, or null when none is available
+   */
+  public Endpoint choose(Set<Endpoint> tried) {
+    return health == null ? loadBalancer.choose(tried) : health.choose(loadBalancer, tried);
   }
 
   /**

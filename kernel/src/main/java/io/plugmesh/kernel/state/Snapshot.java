@@ -1,5 +1,6 @@
 package io.plugmesh.kernel.state;
 
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.config.ClusterConfig;
 import io.plugmesh.kernel.config.ListenerConfig;
 import io.plugmesh.kernel.config.MeshConfig;
@@ -22,7 +23,11 @@ public final class Snapshot {
   private final Map<String, BuiltChain> chains;
   private final Map<String, ClusterState> clusters = new HashMap<>();
 
-  private Snapshot(long version, MeshConfig config, Map<String, BuiltChain> chains) {
+  private Snapshot(
+      long version,
+      MeshConfig config,
+      Map<String, BuiltChain> chains,
+      Map<String, ClusterHealth> health) {
     this.version = version;
     this.config = config;
     this.chains = Map.copyOf(chains);
@@ -30,7 +35,7 @@ public final class Snapshot {
       tables.put(listener.name(), RouteTable.compile(config.routes(), listener.routes()));
     }
     for (ClusterConfig cluster : config.clusters()) {
-      clusters.put(cluster.name(), new ClusterState(cluster));
+      clusters.put(cluster.name(), new ClusterState(cluster, health.get(cluster.name())));
     }
   }
 
@@ -43,12 +48,29 @@ public final class Snapshot {
    * @return the snapshot
    */
   public static Snapshot build(long version, MeshConfig config, Map<String, BuiltChain> chains) {
+    return build(version, config, chains, Map.of());
+  }
+
+  /**
+   * Compiles a validated config with its chains and the clusters' live health.
+   *
+   * @param version the config version
+   * @param config the config, already validated
+   * @param chains the chain of every route, by route name
+   * @param health each cluster's health by name (from a {@code ClusterRegistry})
+   * @return the snapshot
+   */
+  public static Snapshot build(
+      long version,
+      MeshConfig config,
+      Map<String, BuiltChain> chains,
+      Map<String, ClusterHealth> health) {
     for (var route : config.routes()) {
       if (!chains.containsKey(route.name())) {
         throw new IllegalArgumentException("route '" + route.name() + "' has no built chain");
       }
     }
-    return new Snapshot(version, config, chains);
+    return new Snapshot(version, config, chains, health);
   }
 
   /**

@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.config.UpstreamProtocol;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
@@ -71,7 +72,7 @@ public final class UpstreamConnector implements AutoCloseable {
     if (target.protocol() == UpstreamProtocol.HTTP2) {
       loopPools.h2.computeIfAbsent(target.key(), k -> new H2Connection(loop, target)).open(promise);
     } else {
-      loopPools.h1.computeIfAbsent(target.key(), k -> new H1Pool(loop, target)).acquire(promise);
+      loopPools.h1.computeIfAbsent(target.key(), k -> new H1Pool(loop)).acquire(target, promise);
     }
     return promise;
   }
@@ -123,16 +124,14 @@ public final class UpstreamConnector implements AutoCloseable {
   /** Pooled HTTP/1.1 connections to one endpoint on one event loop. */
   private final class H1Pool {
     private final EventLoop loop;
-    private final UpstreamTarget target;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private int open;
 
-    H1Pool(EventLoop loop, UpstreamTarget target) {
+    H1Pool(EventLoop loop) {
       this.loop = loop;
-      this.target = target;
     }
 
-    void acquire(Promise<UpstreamChannel> promise) {
+    void acquire(UpstreamTarget target, Promise<UpstreamChannel> promise) {
       Channel ch;
       while ((ch = idle.pollFirst()) != null) {
         if (ch.isActive()) {
@@ -150,6 +149,18 @@ public final class UpstreamConnector implements AutoCloseable {
                     + ": "
                     + open
                     + " connections in use (maxConnectionsPerEndpoint)"));
+        return;
+      }
+      ClusterHealth breaker = target.health();
+      if (breaker != null && !breaker.tryOpenConnection()) {
+        promise.setFailure(
+            new UpstreamException(
+                UpstreamException.Kind.OVERFLOW,
+                "cluster '"
+                    + breaker.name()
+                    + "' circuit breaker open (maxConnections "
+                    + breaker.maxConnections()
+                    + ")"));
         return;
       }
       open++;
@@ -181,6 +192,9 @@ public final class UpstreamConnector implements AutoCloseable {
               f -> {
                 open--;
                 idle.remove(connect.channel());
+                if (breaker != null) {
+                  breaker.connectionClosed();
+                }
               });
       connect.addListener(
           f -> {

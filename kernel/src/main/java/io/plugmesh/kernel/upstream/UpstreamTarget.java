@@ -1,5 +1,6 @@
 package io.plugmesh.kernel.upstream;
 
+import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.config.UpstreamProtocol;
 import java.time.Duration;
 
@@ -11,9 +12,15 @@ import java.time.Duration;
  * @param protocol HTTP/1.1 or HTTP/2 (h2c)
  * @param connectTimeout the connect timeout
  * @param maxConnections the most HTTP/1.1 connections per event loop to this endpoint
+ * @param health the cluster's breaker that new connections are charged to, or null
  */
 public record UpstreamTarget(
-    String host, int port, UpstreamProtocol protocol, Duration connectTimeout, int maxConnections) {
+    String host,
+    int port,
+    UpstreamProtocol protocol,
+    Duration connectTimeout,
+    int maxConnections,
+    ClusterHealth health) {
 
   /** The pool key: endpoints with the same key share connections across config versions. */
   String key() {

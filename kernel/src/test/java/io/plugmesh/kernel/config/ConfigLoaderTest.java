@@ -257,25 +257,54 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void plannedClusterFeaturesAreNotSupportedYet() {
+  void clusterResilienceSettingsParseRoundTripAndDefault() {
+    MeshConfig config =
+        ConfigLoader.parseYaml(
+            """
+            clusters:
+              - name: c
+                endpoints: [{address: "127.0.0.1:1"}]
+                healthCheck: {path: /healthz, interval: 5s, type: tcp}
+                circuitBreaker: {maxConnections: 1}
+                outlierDetection: {consecutive5xx: 5, baseEjectionTime: 10s}
+              - name: plain
+                endpoints: [{address: "127.0.0.1:2"}]
+            """,
+            "x");
+    ClusterConfig c = config.clusters().get(0);
+    assertThat(c.circuitBreaker().maxConnections()).isEqualTo(1);
+    assertThat(c.circuitBreaker().maxRequests())
+        .isEqualTo(CircuitBreakerConfig.DEFAULTS.maxRequests());
+    assertThat(c.outlierDetection().baseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.outlierDetection().maxEjectionPercent()).isEqualTo(10);
+    assertThat(c.healthCheck().type()).isEqualTo(HealthCheckConfig.Type.TCP);
+    assertThat(c.healthCheck().unhealthyThreshold()).isEqualTo(3);
+    ClusterConfig plain = config.clusters().get(1);
+    assertThat(plain.circuitBreaker()).isEqualTo(CircuitBreakerConfig.DEFAULTS);
+    assertThat(plain.outlierDetection()).isNull();
+    assertThat(plain.healthCheck()).isNull();
+    assertThat(ConfigLoader.fromTree(ConfigLoader.toTree(config), "round-trip")).isEqualTo(config);
+  }
+
+  @Test
+  void clusterResilienceSettingsAreChecked() {
     ConfigError error =
         error(
             """
             clusters:
               - name: c
                 endpoints: [{address: "127.0.0.1:1"}]
-                healthCheck: {path: /healthz, interval: 5s}
-                circuitBreaker: {maxConnections: 1}
-                outlierDetection: {consecutive5xx: 5}
+                healthCheck: {path: healthz, interval: 0s}
+                circuitBreaker: {maxConnections: 0}
+                outlierDetection: {maxEjectionPercent: 120, colour: red}
             """);
     assertThat(error.problems())
         .extracting(Problem::field)
-        .containsExactly(
-            "clusters[0].healthCheck",
-            "clusters[0].circuitBreaker",
-            "clusters[0].outlierDetection");
-    assertThat(error.getMessage())
-        .contains("clusters[0] 'c': healthCheck: not supported yet (active health checks");
+        .contains(
+            "clusters[0].healthCheck.path",
+            "clusters[0].healthCheck.interval",
+            "clusters[0].circuitBreaker.maxConnections",
+            "clusters[0].outlierDetection.colour");
   }
 
   @Test

@@ -82,6 +82,12 @@ public final class TestUpstream implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicLong uploadBytes = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger forcedStatus =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger inFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxInFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private TestUpstream(String name, boolean http2) throws InterruptedException {
     this.name = name;
@@ -132,6 +138,16 @@ public final class TestUpstream implements AutoCloseable {
 
   public String address() {
     return "127.0.0.1:" + port();
+  }
+
+  /** Answers every request with {@code status} (0 restores normal behaviour). */
+  public void forceStatus(int status) {
+    forcedStatus.set(status);
+  }
+
+  /** The most requests this upstream was answering at once. */
+  public int maxInFlight() {
+    return maxInFlight.get();
   }
 
   public int requests() {
@@ -224,6 +240,11 @@ public final class TestUpstream implements AutoCloseable {
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, long bodyBytes) {
       String uri = req.uri();
+      int forced = forcedStatus.get();
+      if (forced != 0) {
+        sendText(ctx, req, HttpResponseStatus.valueOf(forced), name + " forced " + forced + "\n");
+        return;
+      }
       int status = uri.indexOf("/status/");
       int bytes = uri.indexOf("/bytes/");
       int delay = uri.indexOf("/delay/");
@@ -265,9 +286,14 @@ public final class TestUpstream implements AutoCloseable {
         stream(ctx, n);
       } else if (delay >= 0) {
         long ms = Long.parseLong(uri.substring(delay + 7).split("[?/]")[0]);
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
         ctx.executor()
             .schedule(
-                () -> sendText(ctx, req, HttpResponseStatus.OK, name + " after " + ms + "ms\n"),
+                () -> {
+                  inFlight.decrementAndGet();
+                  sendText(ctx, req, HttpResponseStatus.OK, name + " after " + ms + "ms\n");
+                },
                 ms,
                 TimeUnit.MILLISECONDS);
       } else {
