@@ -343,6 +343,10 @@ final class Exchange {
   // Request body
 
   void onRequestContent(HttpContent content) {
+    if (content.decoderResult().isFailure()) {
+      onMalformedBody(content);
+      return;
+    }
     int n = content.content().readableBytes();
     bytesReceived += n;
     boolean last = content instanceof LastHttpContent;
@@ -368,6 +372,24 @@ final class Exchange {
         }
       }
     }
+  }
+
+  /**
+   * The body's framing broke (a bad chunk): the decoder ends it with a failed last content. The
+   * body is cut short, so it must never be completed upstream: a streaming attempt is dropped with
+   * its connection (the upstream sees a truncated request, never a complete one), the client gets
+   * 400 if nothing was answered yet, and the connection is closed.
+   */
+  private void onMalformedBody(HttpContent content) {
+    Throwable cause = content.decoderResult().cause();
+    content.release();
+    keepAlive = false;
+    draining = false;
+    if (state == State.DONE || responseHeadWritten) {
+      abortDownstream();
+      return;
+    }
+    reject(400, "malformed request body: " + sanitize(cause.getMessage()) + "\n");
   }
 
   private void prebufferContent(HttpContent content, boolean last) {
