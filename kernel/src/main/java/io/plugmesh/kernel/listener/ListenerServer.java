@@ -105,7 +105,7 @@ public final class ListenerServer implements AutoCloseable {
                               });
                       ch.read();
                     } else {
-                      ch.pipeline().addLast(new ProtocolDetector(pipelines));
+                      ch.pipeline().addLast(new ProtocolDetector(pipelines, limits.idleTimeout()));
                     }
                   }
                 });
