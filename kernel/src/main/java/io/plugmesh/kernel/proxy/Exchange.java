@@ -106,6 +106,7 @@ final class Exchange {
   private ClusterState cluster;
   private boolean keepAlive;
   private boolean headRequest;
+  private boolean expectContinue;
   private HttpVersion downstreamVersion = HttpVersion.HTTP_1_1;
 
   // Request body.
@@ -183,6 +184,7 @@ final class Exchange {
       bodyComplete = true;
       bytesReceived += ((LastHttpContent) msg).content().readableBytes();
     }
+    expectContinue = !http2 && !full && HttpUtil.is100ContinueExpected(msg);
     String problem = validate(msg);
     if (problem != null) {
       return;
@@ -266,7 +268,7 @@ final class Exchange {
       boolean mayHaveBody = http2 || contentLength > 0 || HttpUtil.isTransferEncodingChunked(msg);
       if (!mayHaveBody || prebufferLimit > 0) {
         state = State.PREBODY;
-        owner.read();
+        readBody();
         return;
       }
       replayable = false;
@@ -546,6 +548,21 @@ final class Exchange {
       a.writeBody(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, false), true);
       return;
     }
+    readBody();
+  }
+
+  /**
+   * Asks the downstream for request body bytes. A client that sent {@code Expect: 100-continue}
+   * holds its body until told to go on, so it is told here, once the request was accepted and
+   * routed; a request refused before this never invites its body.
+   */
+  private void readBody() {
+    if (expectContinue) {
+      expectContinue = false;
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(
+              downstreamVersion, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
     owner.read();
   }
 
@@ -731,6 +748,10 @@ final class Exchange {
     cancelTimeout();
     if (attempt != null) {
       attempt.discard();
+    }
+    if (expectContinue && !bodyComplete) {
+      // The client still holds its body waiting for 100 Continue: do not wait to drain it.
+      keepAlive = false;
     }
     if (!bodyComplete) {
       if (streamingAttempt != null) {

@@ -328,4 +328,27 @@ class Http1HygieneIT {
     assertThat(seen.bodyBytes()).isEqualTo(5);
     assertThat(seen.header("expect")).isNull();
   }
+
+  @Test
+  void aRefusedRequestIsNotInvitedToSendItsBody() throws Exception {
+    int heads = upstreamHeads();
+    String expect = "Expect: 100-continue\r\nContent-Length: 5\r\n";
+    String[][] cases = {
+      {"POST /nope HTTP/1.1\r\nHost: t\r\n" + expect + "\r\n", "404"},
+      {"POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n" + expect + "\r\n", "400"},
+      {"POST /echo/a%2Fb HTTP/1.1\r\nHost: t\r\n" + expect + "\r\n", "400"},
+    };
+    for (String[] c : cases) {
+      try (RawConnection conn = connect()) {
+        conn.send(c[0]);
+        // The final answer comes first, with no 100 Continue before it, and the body is not
+        // awaited.
+        RawConnection.Response r = conn.readResponse();
+        assertThat(r.status()).as(c[0]).isEqualTo(Integer.parseInt(c[1]));
+        assertThat(r.header("connection")).as(c[0]).isEqualToIgnoringCase("close");
+        assertThat(conn.closedByPeer()).as(c[0]).isTrue();
+      }
+    }
+    assertThat(upstreamHeads()).isEqualTo(heads);
+  }
 }
