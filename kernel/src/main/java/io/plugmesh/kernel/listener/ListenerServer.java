@@ -11,7 +11,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -108,7 +107,7 @@ public final class ListenerServer implements AutoCloseable {
                               });
                       ch.read();
                     } else {
-                      ch.pipeline().addLast(new ProtocolDetector(pipelines));
+                      ch.pipeline().addLast(new ProtocolDetector(pipelines, limits.idleTimeout()));
                     }
                   }
                 });
@@ -180,9 +179,8 @@ public final class ListenerServer implements AutoCloseable {
                       .setValidateHeaders(true)
                       .setStrictLineParsing(true)))
           .addAfter("http1", "flow", new FlowControlHandler())
-          .addAfter("flow", "expect", new HttpServerExpectContinueHandler())
           .addAfter(
-              "expect",
+              "flow",
               "idle",
               new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
           .addAfter("idle", "proxy", new ProxyHandler(context, false, null, headTimeout));

@@ -4,11 +4,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Tells HTTP/2 with prior knowledge (h2c) from HTTP/1.1 on a plaintext port by the connection
- * preface, then hands the connection to the matching pipeline.
+ * preface, then hands the connection to the matching pipeline. A connection that does not show its
+ * protocol within the idle timeout (it sends nothing, or stalls inside the preface) is closed.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
   private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
@@ -21,15 +25,37 @@ final class ProtocolDetector extends ByteToMessageDecoder {
   }
 
   private final Setup setup;
+  private final long idleTimeoutNanos;
+  private ScheduledFuture<?> idleTimer;
 
-  ProtocolDetector(Setup setup) {
+  ProtocolDetector(Setup setup, Duration idleTimeout) {
     this.setup = setup;
+    this.idleTimeoutNanos = idleTimeout.toNanos();
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    idleTimer = ctx.executor().schedule(() -> ctx.close(), idleTimeoutNanos, TimeUnit.NANOSECONDS);
     ctx.read();
     super.channelActive(ctx);
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    cancelIdleTimer();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    cancelIdleTimer();
+    super.channelInactive(ctx);
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
   }
 
   @Override

@@ -107,6 +107,7 @@ final class Exchange {
   private ClusterState cluster;
   private boolean keepAlive;
   private boolean headRequest;
+  private boolean expectContinue;
   private HttpVersion downstreamVersion = HttpVersion.HTTP_1_1;
 
   // Request body.
@@ -185,6 +186,7 @@ final class Exchange {
       bytesReceived += full.content().readableBytes();
       ReferenceCountUtil.release(msg);
     }
+    expectContinue = !http2 && !full && HttpUtil.is100ContinueExpected(msg);
     String problem = validate(msg);
     if (problem != null) {
       return;
@@ -268,7 +270,7 @@ final class Exchange {
       boolean mayHaveBody = http2 || contentLength > 0 || HttpUtil.isTransferEncodingChunked(msg);
       if (!mayHaveBody || prebufferLimit > 0) {
         state = State.PREBODY;
-        owner.read();
+        readBody();
         return;
       }
       replayable = false;
@@ -345,6 +347,10 @@ final class Exchange {
   // Request body
 
   void onRequestContent(HttpContent content) {
+    if (content.decoderResult().isFailure()) {
+      onMalformedBody(content);
+      return;
+    }
     int n = content.content().readableBytes();
     bytesReceived += n;
     boolean last = content instanceof LastHttpContent;
@@ -370,6 +376,24 @@ final class Exchange {
         }
       }
     }
+  }
+
+  /**
+   * The body's framing broke (a bad chunk): the decoder ends it with a failed last content. The
+   * body is cut short, so it must never be completed upstream: a streaming attempt is dropped with
+   * its connection (the upstream sees a truncated request, never a complete one), the client gets
+   * 400 if nothing was answered yet, and the connection is closed.
+   */
+  private void onMalformedBody(HttpContent content) {
+    Throwable cause = content.decoderResult().cause();
+    content.release();
+    keepAlive = false;
+    draining = false;
+    if (state == State.DONE || responseHeadWritten) {
+      abortDownstream();
+      return;
+    }
+    reject(400, "malformed request body: " + sanitize(cause.getMessage()) + "\n");
   }
 
   private void prebufferContent(HttpContent content, boolean last) {
@@ -535,6 +559,21 @@ final class Exchange {
     if (bodyComplete) {
       a.writeBody(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, false), true);
       return;
+    }
+    readBody();
+  }
+
+  /**
+   * Asks the downstream for request body bytes. A client that sent {@code Expect: 100-continue}
+   * holds its body until told to go on, so it is told here, once the request was accepted and
+   * routed; a request refused before this never invites its body.
+   */
+  private void readBody() {
+    if (expectContinue) {
+      expectContinue = false;
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(
+              downstreamVersion, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
     }
     owner.read();
   }
@@ -742,6 +781,10 @@ final class Exchange {
     cancelTimeout();
     if (attempt != null) {
       attempt.discard();
+    }
+    if (expectContinue && !bodyComplete) {
+      // The client still holds its body waiting for 100 Continue: do not wait to drain it.
+      keepAlive = false;
     }
     if (!bodyComplete) {
       if (streamingAttempt != null) {

@@ -81,6 +81,7 @@ public final class TestUpstream implements AutoCloseable {
   private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger openConnections = new AtomicInteger();
   private final AtomicLong uploadBytes = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicInteger forcedStatus =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -101,6 +102,8 @@ public final class TestUpstream implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     connections.incrementAndGet();
+                    openConnections.incrementAndGet();
+                    ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                     if (http2) {
                       ch.pipeline()
                           .addLast(Http2FrameCodecBuilder.forServer().build())
@@ -156,6 +159,11 @@ public final class TestUpstream implements AutoCloseable {
 
   public int connections() {
     return connections.get();
+  }
+
+  /** Connections accepted and not yet closed. */
+  public int openConnections() {
+    return openConnections.get();
   }
 
   public long uploadBytes() {
