@@ -186,7 +186,7 @@ final class Exchange {
       bytesReceived += full.content().readableBytes();
       ReferenceCountUtil.release(msg);
     }
-    expectContinue = !http2 && !full && HttpUtil.is100ContinueExpected(msg);
+    expectContinue = !http2 && !bodyComplete && HttpUtil.is100ContinueExpected(msg);
     String problem = validate(msg);
     if (problem != null) {
       return;
