@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A 1 GiB body each way through a real kernel, read and written by streaming clients, while Netty
- * direct memory and the heap in use after GC are sampled: the proxy must hold only a bounded window
- * of the body, far below its size, and lose no byte.
+ * A 1 GiB body each way, over HTTP/1.1 and over h2c, through a real kernel, read and written by
+ * streaming clients, while Netty direct memory and the heap in use after GC are sampled: the proxy
+ * must hold only a bounded window of the body, far below its size, and lose no byte.
  */
 class LargeBodyIT {
   static final long BODY_BYTES = 1L << 30;
@@ -128,6 +128,29 @@ class LargeBodyIT {
     report("h2c download (HTTP/1.1 upstream)", start, peaks);
     assertThat(result.status()).isEqualTo(200);
     assertThat(result.bodyBytes()).isEqualTo(BODY_BYTES);
+    assertBounded(peaks);
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void uploadsOneGibibyteOverH2cToAnHttp1UpstreamInBoundedMemory() throws Exception {
+    long uploadedBefore = upstream.uploadBytes();
+    long start = System.nanoTime();
+    H2cClient.Result result;
+    MemorySampler.Peaks peaks;
+    try (H2cClient client = new H2cClient(proxy.port("main"));
+        MemorySampler sampler = MemorySampler.start()) {
+      result =
+          client
+              .post("127.0.0.1:" + proxy.port("main"), "/upload/h2c", BODY_BYTES)
+              .get(TRANSFER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      peaks = sampler.stop();
+    }
+    report("h2c upload (HTTP/1.1 upstream)", start, peaks);
+    assertThat(result.status()).isEqualTo(200);
+    assertThat(upstream.uploadBytes() - uploadedBefore).isEqualTo(BODY_BYTES);
+    assertThat(upstream.last().uri()).isEqualTo("/upload/h2c");
+    assertThat(upstream.last().bodyBytes()).isEqualTo(BODY_BYTES);
     assertBounded(peaks);
   }
 
