@@ -12,7 +12,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -82,10 +84,24 @@ public final class H2cClient implements AutoCloseable {
     return send("POST", authority, path, bodyBytes);
   }
 
+  /**
+   * Sends {@code GET path} and cancels the stream (RST_STREAM CANCEL) once {@code cancelAfterBytes}
+   * body bytes arrived; the future completes then, with the bytes counted so far.
+   */
+  public CompletableFuture<Result> getThenCancel(
+      String authority, String path, long cancelAfterBytes) {
+    return send("GET", authority, path, 0, cancelAfterBytes);
+  }
+
   private CompletableFuture<Result> send(
       String method, String authority, String path, long bodyBytes) {
+    return send(method, authority, path, bodyBytes, Long.MAX_VALUE);
+  }
+
+  private CompletableFuture<Result> send(
+      String method, String authority, String path, long bodyBytes, long cancelAfterBytes) {
     CompletableFuture<Result> result = new CompletableFuture<>();
-    Counter counter = new Counter(result, bodyBytes);
+    Counter counter = new Counter(result, bodyBytes, cancelAfterBytes);
     new Http2StreamChannelBootstrap(connection)
         .handler(counter)
         .open()
@@ -127,13 +143,16 @@ public final class H2cClient implements AutoCloseable {
   /** Sends one stream's request body as the window allows and counts its response. */
   private static final class Counter extends ChannelInboundHandlerAdapter {
     private final CompletableFuture<Result> result;
+    private final long cancelAfter;
     private long toSend;
     private int status;
     private long bytes;
+    private boolean cancelled;
 
-    Counter(CompletableFuture<Result> result, long bodyBytes) {
+    Counter(CompletableFuture<Result> result, long bodyBytes, long cancelAfterBytes) {
       this.result = result;
       this.toSend = bodyBytes;
+      this.cancelAfter = cancelAfterBytes;
     }
 
     /** Writes body frames while the stream is writable; ends the stream with the last one. */
@@ -166,8 +185,17 @@ public final class H2cClient implements AutoCloseable {
           }
           end = headers.isEndStream();
         } else if (msg instanceof Http2DataFrame data) {
+          if (cancelled) {
+            return;
+          }
           bytes += data.content().readableBytes();
           end = data.isEndStream();
+          if (!end && bytes >= cancelAfter) {
+            cancelled = true;
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+            result.complete(new Result(status, bytes));
+            return;
+          }
         } else if (msg instanceof Http2ResetFrame reset) {
           result.completeExceptionally(
               new IOException("stream reset by the server: error " + reset.errorCode()));
