@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A 1 GiB body each way through a real kernel, read and written by streaming clients, while Netty
- * direct memory and the heap in use after GC are sampled: the proxy must hold only a bounded window
- * of the body, far below its size, and lose no byte.
+ * A 1 GiB body each way, over HTTP/1.1 and over h2c, through a real kernel, read and written by
+ * streaming clients, while Netty direct memory and the heap in use after GC are sampled: the proxy
+ * must hold only a bounded window of the body, far below its size, and lose no byte.
  */
 class LargeBodyIT {
   static final long BODY_BYTES = 1L << 30;
@@ -32,6 +32,9 @@ class LargeBodyIT {
 
   /** Client-side read and write buffer. */
   static final int CLIENT_BUFFER = 64 * 1024;
+
+  /** Bytes a client reads before it abandons a download. */
+  static final long ABANDON_AFTER_BYTES = 64L << 20;
 
   static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(150);
 
@@ -129,6 +132,82 @@ class LargeBodyIT {
     assertThat(result.status()).isEqualTo(200);
     assertThat(result.bodyBytes()).isEqualTo(BODY_BYTES);
     assertBounded(peaks);
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void uploadsOneGibibyteOverH2cToAnHttp1UpstreamInBoundedMemory() throws Exception {
+    long uploadedBefore = upstream.uploadBytes();
+    long start = System.nanoTime();
+    H2cClient.Result result;
+    MemorySampler.Peaks peaks;
+    try (H2cClient client = new H2cClient(proxy.port("main"));
+        MemorySampler sampler = MemorySampler.start()) {
+      result =
+          client
+              .post("127.0.0.1:" + proxy.port("main"), "/upload/h2c", BODY_BYTES)
+              .get(TRANSFER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      peaks = sampler.stop();
+    }
+    report("h2c upload (HTTP/1.1 upstream)", start, peaks);
+    assertThat(result.status()).isEqualTo(200);
+    assertThat(upstream.uploadBytes() - uploadedBefore).isEqualTo(BODY_BYTES);
+    assertThat(upstream.last().uri()).isEqualTo("/upload/h2c");
+    assertThat(upstream.last().bodyBytes()).isEqualTo(BODY_BYTES);
+    assertBounded(peaks);
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aClientThatStopsReadingMidDownloadIsLoggedAndTheProxyKeepsServing() throws Exception {
+    HttpResponse<InputStream> r =
+        proxy.client.send(
+            HttpRequest.newBuilder(proxy.uri("main", "/abandoned/bytes/" + BODY_BYTES))
+                .timeout(TRANSFER_TIMEOUT)
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(r.statusCode()).isEqualTo(200);
+    long read = 0;
+    byte[] buffer = new byte[CLIENT_BUFFER];
+    try (InputStream in = r.body()) {
+      while (read < ABANDON_AFTER_BYTES) {
+        int n = in.read(buffer);
+        assertThat(n).isPositive();
+        read += n;
+      }
+    } // closing the stream before its end drops the connection
+    awaitMetric("request_protocol=\"HTTP/1.1\",response_code=\"200\",response_flags=\"DC\"");
+    HttpResponse<String> next = proxy.get("main", "/echo/after-abandon");
+    assertThat(next.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void anH2cClientThatCancelsMidDownloadIsLoggedAndItsConnectionKeepsServing() throws Exception {
+    String authority = "127.0.0.1:" + proxy.port("main");
+    try (H2cClient client = new H2cClient(proxy.port("main"))) {
+      H2cClient.Result cancelled =
+          client
+              .getThenCancel(authority, "/cancelled/bytes/" + BODY_BYTES, ABANDON_AFTER_BYTES)
+              .get(TRANSFER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(cancelled.status()).isEqualTo(200);
+      assertThat(cancelled.bodyBytes()).isBetween(ABANDON_AFTER_BYTES, BODY_BYTES - 1);
+      awaitMetric("request_protocol=\"HTTP/2\",response_code=\"200\",response_flags=\"DC\"");
+      // Another stream on the same connection is served.
+      H2cClient.Result next = client.get(authority, "/bytes/1024").get(10, TimeUnit.SECONDS);
+      assertThat(next.status()).isEqualTo(200);
+      assertThat(next.bodyBytes()).isEqualTo(1024);
+    }
+  }
+
+  private static void awaitMetric(String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String metrics = proxy.admin("/metrics");
+    while (!metrics.contains(text) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(50);
+      metrics = proxy.admin("/metrics");
+    }
+    assertThat(metrics).contains(text);
   }
 
   private static void assertBounded(MemorySampler.Peaks peaks) {

@@ -55,6 +55,11 @@ class ConfigReloadIT {
   /** How long an edit may take to be applied (or rejected) by the file watcher. */
   static final Duration APPLY_WAIT = Duration.ofSeconds(10);
 
+  /** Slow requests in flight while a new version removes their cluster. */
+  static final int IN_FLIGHT = 4;
+
+  static final int IN_FLIGHT_DELAY_MILLIS = 1_500;
+
   static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
 
   /** A pass-through plugin with a required string field, so its config can be broken. */
@@ -158,6 +163,52 @@ class ConfigReloadIT {
         assertThat(load.byUpstream.getOrDefault("b", new LongAdder()).sum()).isPositive();
         assertThat(a.requests()).isPositive();
         assertThat(b.requests()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void inFlightRequestsFinishOnTheConfigTheyStartedWith() throws Exception {
+    Path file = dir.resolve("routes.yaml");
+    try (TestUpstream a = TestUpstream.http1("a");
+        TestUpstream b = TestUpstream.http1("b");
+        KernelFixture proxy =
+            KernelFixture.start(KernelFixture.settings(Limits.DEFAULTS), null, new TagFactory())) {
+      write(file, config(a, b, 1, 0, false, "header: x-old"));
+      try (ConfigFileWatcher watcher = ConfigFileWatcher.start(file, proxy.kernel)) {
+        long version = version(proxy);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
+        for (int i = 0; i < IN_FLIGHT; i++) {
+          slow.add(
+              proxy.client.sendAsync(
+                  HttpRequest.newBuilder(proxy.uri("main", "/svc/delay/" + IN_FLIGHT_DELAY_MILLIS))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        awaitTrue(() -> a.requests() >= IN_FLIGHT, "the slow requests reached upstream a");
+        // The new version drops cluster a altogether.
+        write(
+            file,
+            """
+            listeners: [{name: main, address: 127.0.0.1:0}]
+            clusters: [{name: b, endpoints: [{address: %s}]}]
+            routes:
+              - name: svc
+                match: {pathPrefix: /svc}
+                cluster: b
+                plugins: [{name: tag, config: {header: x-new}}]
+            """
+                .formatted(b.address()));
+        awaitTrue(() -> version(proxy) == version + 1, "the new version applied");
+        assertThat(watcher.lastError()).isNull();
+        assertThat(proxy.get("main", "/svc/echo").headers().firstValue("x-upstream")).hasValue("b");
+        for (var f : slow) {
+          HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
+          assertThat(r.statusCode()).isEqualTo(200);
+          assertThat(r.headers().firstValue("x-upstream")).hasValue("a");
+        }
       }
     }
   }
