@@ -18,9 +18,9 @@ import java.util.function.LongSupplier;
 /**
  * The keys behind one JWKS URI, shared by every route and config version that names it: fetched
  * once at start, refreshed in the background before they go stale, kept (the last good set) while
- * the endpoint fails, refetched at most once per {@code jwksRefetchInterval} for unknown key ids,
- * with one fetch in flight at a time. Never blocks: fetches are asynchronous and timers run on the
- * plugin's scheduler.
+ * the endpoint fails, refetched for requests (unknown key ids, no keys yet) at most once per {@code
+ * jwksRefetchInterval}, with one fetch in flight at a time. Never blocks: fetches are asynchronous
+ * and timers run on the plugin's scheduler.
  */
 final class JwksCache implements KeySource, AutoCloseable {
 
@@ -71,7 +71,8 @@ final class JwksCache implements KeySource, AutoCloseable {
   // Guarded by this.
   private CompletableFuture<KeySet> inFlight;
   private boolean fetchedOnce;
-  private long lastFetchStartNanos;
+  private boolean refetchedOnce;
+  private long lastRefetchNanos;
   private int failures;
   private ScheduledFuture<?> timer;
   private boolean closed;
@@ -121,8 +122,8 @@ final class JwksCache implements KeySource, AutoCloseable {
       if (inFlight != null) {
         return inFlight.copy();
       }
-      if (mayFetchNow()) {
-        return startFetch().copy();
+      if (mayRefetchNow()) {
+        return refetch().copy();
       }
     }
     refetchesLimited.increment();
@@ -135,8 +136,8 @@ final class JwksCache implements KeySource, AutoCloseable {
       if (inFlight != null) {
         return inFlight.copy();
       }
-      if (mayFetchNow()) {
-        return startFetch().copy();
+      if (mayRefetchNow()) {
+        return refetch().copy();
       }
     }
     refetchesLimited.increment();
@@ -161,9 +162,17 @@ final class JwksCache implements KeySource, AutoCloseable {
     return "JwksCache{" + uri + ", " + keys + "}";
   }
 
-  private boolean mayFetchNow() {
-    return !fetchedOnce
-        || nanoTime.getAsLong() - lastFetchStartNanos >= settings.refetchInterval().toNanos();
+  /** Whether a request may cause a fetch now: at most one per refetch interval. */
+  private boolean mayRefetchNow() {
+    return !refetchedOnce
+        || nanoTime.getAsLong() - lastRefetchNanos >= settings.refetchInterval().toNanos();
+  }
+
+  /** A fetch caused by a request (no keys yet, or an unknown key id); the caller holds the lock. */
+  private CompletableFuture<KeySet> refetch() {
+    refetchedOnce = true;
+    lastRefetchNanos = nanoTime.getAsLong();
+    return startFetch();
   }
 
   /** Starts a fetch; the caller holds the lock and checked that none is in flight. */
@@ -176,7 +185,6 @@ final class JwksCache implements KeySource, AutoCloseable {
     cancelTimer();
     fetchedOnce = true;
     long start = nanoTime.getAsLong();
-    lastFetchStartNanos = start;
     inFlight = done;
     Duration timeout = settings.fetchTimeout();
     ScheduledFuture<?> deadline =
