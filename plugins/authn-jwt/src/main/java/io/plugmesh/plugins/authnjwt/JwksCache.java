@@ -214,6 +214,10 @@ final class JwksCache implements KeySource, AutoCloseable {
   private void finish(CompletableFuture<KeySet> done, String body, Throwable error, long start) {
     KeySet parsed = null;
     Throwable problem = error;
+    while (problem instanceof java.util.concurrent.CompletionException
+        && problem.getCause() != null) {
+      problem = problem.getCause();
+    }
     if (problem == null) {
       try {
         parsed = KeySet.parse(body == null ? "" : body, false);
