@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * One token issuer a route trusts: who it is, for whom its tokens must be, where its keys are and
@@ -71,11 +70,6 @@ record ProviderConfig(
     requireNonNull(jwksCacheDuration, "jwksCacheDuration");
     requireNonNull(jwksFetchTimeout, "jwksFetchTimeout");
     requireNonNull(jwksRefetchInterval, "jwksRefetchInterval");
-  }
-
-  /** The optional lifetime bound. */
-  Optional<Duration> lifetimeLimit() {
-    return Optional.ofNullable(maxLifetime);
   }
 
   /** Reads a provider from {@code node} (the config root or a {@code providers[i]} entry). */
