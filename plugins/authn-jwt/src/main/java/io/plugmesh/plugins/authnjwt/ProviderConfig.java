@@ -1,0 +1,179 @@
+package io.plugmesh.plugins.authnjwt;
+
+import static java.util.Objects.requireNonNull;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.plugmesh.filters.ConfigNode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One token issuer a route trusts: who it is, for whom its tokens must be, where its keys are and
+ * how strictly its claims are checked.
+ *
+ * @param issuer the exact {@code iss} value
+ * @param audiences accepted {@code aud} values; empty accepts any audience
+ * @param jwksUri where the JWK set is fetched, or null with inline keys
+ * @param inlineKeys the keys given in config, or null with a JWKS URI
+ * @param clockSkew tolerance for {@code exp}, {@code nbf} and {@code iat}
+ * @param requireExpiration whether a token without {@code exp} is refused
+ * @param maxLifetime the longest accepted {@code exp - iat} (or {@code exp - now} without {@code
+ *     iat}); null for no limit
+ * @param requiredClaims claim name to accepted values; the claim must hold at least one
+ * @param jwksCacheDuration how long fetched keys are fresh; refreshed before that
+ * @param jwksFetchTimeout how long one JWKS fetch may take
+ * @param jwksRefetchInterval the least time between two fetches caused by unknown key ids
+ */
+record ProviderConfig(
+    String issuer,
+    List<String> audiences,
+    URI jwksUri,
+    KeySet inlineKeys,
+    Duration clockSkew,
+    boolean requireExpiration,
+    Duration maxLifetime,
+    Map<String, List<String>> requiredClaims,
+    Duration jwksCacheDuration,
+    Duration jwksFetchTimeout,
+    Duration jwksRefetchInterval) {
+
+  /** Default tolerance for time claims. */
+  static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /** Default freshness of fetched keys (Envoy's remote_jwks default). */
+  static final Duration DEFAULT_JWKS_CACHE_DURATION = Duration.ofMinutes(10);
+
+  /** Default bound of one JWKS fetch. */
+  static final Duration DEFAULT_JWKS_FETCH_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Default least time between refetches for unknown key ids. */
+  static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(10);
+
+  /** The shortest cache duration accepted. */
+  static final Duration MIN_JWKS_CACHE_DURATION = Duration.ofSeconds(1);
+
+  /** The largest clock skew accepted. */
+  static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
+
+  ProviderConfig {
+    requireNonNull(issuer, "issuer");
+    audiences = List.copyOf(audiences);
+    if ((jwksUri == null) == (inlineKeys == null)) {
+      throw new IllegalArgumentException("exactly one of jwksUri and inlineKeys");
+    }
+    requireNonNull(clockSkew, "clockSkew");
+    requiredClaims = Map.copyOf(requiredClaims);
+    requireNonNull(jwksCacheDuration, "jwksCacheDuration");
+    requireNonNull(jwksFetchTimeout, "jwksFetchTimeout");
+    requireNonNull(jwksRefetchInterval, "jwksRefetchInterval");
+  }
+
+  /** Reads a provider from {@code node} (the config root or a {@code providers[i]} entry). */
+  static ProviderConfig parse(ConfigNode node) {
+    String issuer = node.string("issuer");
+    List<String> audiences = node.strings("audiences");
+    URI jwksUri = null;
+    KeySet inline = null;
+    boolean hasUri = node.has("jwksUri");
+    boolean hasInline = node.has("jwks");
+    if (hasUri == hasInline) {
+      throw node.invalid(
+          hasUri
+              ? "both jwksUri and jwks (expected: one of them)"
+              : "no keys (expected: jwksUri or jwks)");
+    }
+    if (hasUri) {
+      ConfigNode uriNode = node.get("jwksUri");
+      try {
+        jwksUri = URI.create(uriNode.asString());
+      } catch (IllegalArgumentException e) {
+        throw uriNode.invalid("'" + uriNode.asString() + "' (expected: an http or https URI)");
+      }
+      if (jwksUri.getHost() == null
+          || !("http".equals(jwksUri.getScheme()) || "https".equals(jwksUri.getScheme()))) {
+        throw uriNode.invalid("'" + uriNode.asString() + "' (expected: an http or https URI)");
+      }
+    } else {
+      ConfigNode jwks = node.get("jwks");
+      String json =
+          jwks.raw() instanceof String s ? s : JSONObjectUtils.toJSONString(jsonObject(jwks));
+      try {
+        inline = KeySet.parse(json, true);
+      } catch (IllegalArgumentException e) {
+        throw jwks.invalid(e.getMessage() + " (expected: a JWK set or JWK with public keys)");
+      }
+    }
+    Duration skew = node.duration("clockSkew", DEFAULT_CLOCK_SKEW);
+    if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
+      throw node.get("clockSkew").invalid(skew + " (expected: <= " + MAX_CLOCK_SKEW + ")");
+    }
+    Duration maxLifetime = node.find("maxLifetime").map(ConfigNode::asDuration).orElse(null);
+    if (maxLifetime != null && maxLifetime.isZero()) {
+      throw node.get("maxLifetime").invalid("0 (expected: > 0)");
+    }
+    Map<String, List<String>> required = new LinkedHashMap<>();
+    node.find("requiredClaims")
+        .ifPresent(
+            claims ->
+                claims
+                    .asMap()
+                    .forEach(
+                        (name, value) -> {
+                          List<String> values = new ArrayList<>();
+                          if (value.raw() instanceof List<?>) {
+                            value.asList().forEach(v -> values.add(scalar(v)));
+                          } else {
+                            values.add(scalar(value));
+                          }
+                          required.put(name, List.copyOf(values));
+                        }));
+    Duration cache = node.duration("jwksCacheDuration", DEFAULT_JWKS_CACHE_DURATION);
+    if (cache.compareTo(MIN_JWKS_CACHE_DURATION) < 0) {
+      throw node.get("jwksCacheDuration")
+          .invalid(cache + " (expected: >= " + MIN_JWKS_CACHE_DURATION + ")");
+    }
+    Duration timeout = node.duration("jwksFetchTimeout", DEFAULT_JWKS_FETCH_TIMEOUT);
+    if (timeout.isZero()) {
+      throw node.get("jwksFetchTimeout").invalid("0 (expected: > 0)");
+    }
+    Duration refetch = node.duration("jwksRefetchInterval", DEFAULT_JWKS_REFETCH_INTERVAL);
+    return new ProviderConfig(
+        issuer,
+        audiences,
+        jwksUri,
+        inline,
+        skew,
+        node.bool("requireExpiration", true),
+        maxLifetime,
+        required,
+        cache,
+        timeout,
+        refetch);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> jsonObject(ConfigNode node) {
+    if (!(node.raw() instanceof Map<?, ?> map)) {
+      throw node.invalid("not an object (expected: a JWK set, a JWK, or JSON text)");
+    }
+    return (Map<String, Object>) map;
+  }
+
+  private static String scalar(ConfigNode node) {
+    Object raw = node.raw();
+    if (raw instanceof String s) {
+      return s;
+    }
+    if (raw instanceof Number || raw instanceof Boolean) {
+      return String.valueOf(raw);
+    }
+    throw node.invalid(
+        "a "
+            + (raw == null ? "null" : "structured value")
+            + " (expected: a string, number or boolean)");
+  }
+}
