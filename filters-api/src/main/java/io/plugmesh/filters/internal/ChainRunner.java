@@ -305,18 +305,26 @@ public final class ChainRunner {
                   null));
         }
         long start = System.nanoTime();
-        CompletionStage<ProxyResponse> next = invoke(index + 1, request);
         CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
-        next.whenComplete(
-            (r, e) -> {
-              downstreamNanos = downstreamNanos + (System.nanoTime() - start);
-              if (e != null) {
-                out.completeExceptionally(unwrap(e));
-              } else {
-                deliver(out, r);
+        // The rest of the chain and the upstream run on the request's home thread, also when a
+        // filter proceeds from a timer or a blocking executor (inline when already there).
+        home.execute(
+            () -> {
+              if (out.isDone()) {
+                return; // cancelled before it started
               }
+              CompletionStage<ProxyResponse> next = invoke(index + 1, request);
+              next.whenComplete(
+                  (r, e) -> {
+                    downstreamNanos = downstreamNanos + (System.nanoTime() - start);
+                    if (e != null) {
+                      out.completeExceptionally(unwrap(e));
+                    } else {
+                      deliver(out, r);
+                    }
+                  });
+              out.whenComplete((r, e) -> cancelIfCancelled(out, next));
             });
-        out.whenComplete((r, e) -> cancelIfCancelled(out, next));
         return out;
       }
     }
