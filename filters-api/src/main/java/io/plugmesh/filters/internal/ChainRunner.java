@@ -304,9 +304,24 @@ public final class ChainRunner {
                       + " times (expected: at most once; a factory that retries declares replay)",
                   null));
         }
+        CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
+        // A filter may proceed from another thread (a timer, a client library's callback): the
+        // rest of the chain and the upstream still run on the request's home executor.
+        try {
+          home.execute(() -> proceedAtHome(request, out));
+        } catch (RuntimeException e) {
+          out.completeExceptionally(
+              new UpstreamException(UpstreamException.Kind.RESET, "request already finished"));
+        }
+        return out;
+      }
+
+      private void proceedAtHome(ProxyRequest request, CompletableFuture<ProxyResponse> out) {
+        if (out.isDone()) {
+          return; // cancelled before the hop
+        }
         long start = System.nanoTime();
         CompletionStage<ProxyResponse> next = invoke(index + 1, request);
-        CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
         next.whenComplete(
             (r, e) -> {
               downstreamNanos = downstreamNanos + (System.nanoTime() - start);
@@ -317,7 +332,6 @@ public final class ChainRunner {
               }
             });
         out.whenComplete((r, e) -> cancelIfCancelled(out, next));
-        return out;
       }
     }
   }
