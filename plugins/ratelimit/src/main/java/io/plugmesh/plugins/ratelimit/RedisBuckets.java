@@ -45,7 +45,9 @@ final class RedisBuckets implements GlobalBuckets {
     AsyncProxyManager<byte[]> manager = connection.proxyManager();
     if (manager == null) {
       return CompletableFuture.failedFuture(
-          new BackendUnavailableException("not connected to Redis yet"));
+          new BackendUnavailableException(
+              "not connected to Redis yet"
+                  + (connection.lastError() == null ? "" : ": " + connection.lastError())));
     }
     String redisKey = prefix + limits.id() + ":" + key;
     AsyncBucketProxy bucket =

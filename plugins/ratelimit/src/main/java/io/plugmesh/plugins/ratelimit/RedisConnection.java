@@ -66,6 +66,7 @@ final class RedisConnection implements AutoCloseable {
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private volatile AsyncProxyManager<byte[]> proxyManager;
   private volatile boolean closed;
+  private volatile Throwable lastError;
 
   /**
    * Creates the client and starts connecting (asynchronously).
@@ -74,27 +75,36 @@ final class RedisConnection implements AutoCloseable {
    */
   RedisConnection(URI uri) {
     requireNonNull(uri, "uri");
-    this.redisUri = RedisURI.create(uri);
-    redisUri.setTimeout(COMMAND_TIMEOUT);
-    this.resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(IO_THREADS)
-            .computationThreadPoolSize(COMPUTATION_THREADS)
-            .reconnectDelay(
-                Delay.exponential(
-                    RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY, 2, TimeUnit.MILLISECONDS))
-            .commandLatencyRecorder(CommandLatencyRecorder.disabled())
-            .build();
-    this.client = RedisClient.create(resources);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .requestQueueSize(MAX_QUEUED_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
-            .build());
-    connect();
+    // Lettuce loads some classes (JFR events) through the context class loader, and its threads
+    // inherit it: make it the plugin's own while the client is created and connects.
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    thread.setContextClassLoader(RedisConnection.class.getClassLoader());
+    try {
+      this.redisUri = RedisURI.create(uri);
+      redisUri.setTimeout(COMMAND_TIMEOUT);
+      this.resources =
+          ClientResources.builder()
+              .ioThreadPoolSize(IO_THREADS)
+              .computationThreadPoolSize(COMPUTATION_THREADS)
+              .reconnectDelay(
+                  Delay.exponential(
+                      RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY, 2, TimeUnit.MILLISECONDS))
+              .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+              .build();
+      this.client = RedisClient.create(resources);
+      client.setOptions(
+          ClientOptions.builder()
+              .autoReconnect(true)
+              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+              .requestQueueSize(MAX_QUEUED_COMMANDS)
+              .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+              .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+              .build());
+      connect();
+    } finally {
+      thread.setContextClassLoader(previous);
+    }
   }
 
   private void connect() {
@@ -111,6 +121,7 @@ final class RedisConnection implements AutoCloseable {
         (c, error) -> {
           connecting.set(false);
           if (error != null) {
+            lastError = error;
             if (!closed) {
               resources
                   .eventExecutorGroup()
@@ -140,6 +151,15 @@ final class RedisConnection implements AutoCloseable {
    */
   AsyncProxyManager<byte[]> proxyManager() {
     return proxyManager;
+  }
+
+  /**
+   * Why the last connection attempt failed.
+   *
+   * @return the failure, or null
+   */
+  Throwable lastError() {
+    return lastError;
   }
 
   /**

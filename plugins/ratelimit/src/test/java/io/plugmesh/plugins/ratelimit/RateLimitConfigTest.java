@@ -15,12 +15,11 @@ class RateLimitConfigTest {
 
   private static RateLimitConfig parse(Map<String, ?> config) {
     // Schema and parser as the proxy runs them (OFF: validated, not created: no Redis client).
-    try (FilterHarness ignored =
-        FilterHarness.builder()
-            .add(new RateLimitFilterFactory(), config, FilterHarness.Mode.OFF)
-            .build()) {
-      return new RateLimitFilterFactory().parseConfig(ConfigNode.of(config));
-    }
+    FilterHarness.builder()
+        .add(new RateLimitFilterFactory(), config, FilterHarness.Mode.OFF)
+        .build()
+        .close();
+    return new RateLimitFilterFactory().parseConfig(ConfigNode.of(config));
   }
 
   private static ConfigException invalid(Map<String, ?> config) {

@@ -213,11 +213,17 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    if (process != null && process.isAlive()) {
-      signal("-CONT"); // a paused process ignores SIGTERM until continued
+  public void close() throws IOException {
+    try {
+      if (process != null && process.isAlive()) {
+        signal("-CONT"); // a paused process ignores SIGTERM until continued
+      }
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IOException("stopping " + BINARY + " failed", e);
     }
-    stop();
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
