@@ -9,6 +9,7 @@ declare -A NEEDED=(
   [promtool]=prometheus
   [curl]=curl
   [openssl]=openssl
+  [redis-server]=redis-server
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -304,28 +304,34 @@ public final class ChainRunner {
                       + " times (expected: at most once; a factory that retries declares replay)",
                   null));
         }
-        long start = System.nanoTime();
         CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
-        // The rest of the chain and the upstream run on the request's home thread, also when a
-        // filter proceeds from a timer or a blocking executor (inline when already there).
-        home.execute(
-            () -> {
-              if (out.isDone()) {
-                return; // cancelled before it started
-              }
-              CompletionStage<ProxyResponse> next = invoke(index + 1, request);
-              next.whenComplete(
-                  (r, e) -> {
-                    downstreamNanos = downstreamNanos + (System.nanoTime() - start);
-                    if (e != null) {
-                      out.completeExceptionally(unwrap(e));
-                    } else {
-                      deliver(out, r);
-                    }
-                  });
-              out.whenComplete((r, e) -> cancelIfCancelled(out, next));
-            });
+        // A filter may proceed from another thread (a timer, a client library's callback): the
+        // rest of the chain and the upstream still run on the request's home executor.
+        try {
+          home.execute(() -> proceedAtHome(request, out));
+        } catch (RuntimeException e) {
+          out.completeExceptionally(
+              new UpstreamException(UpstreamException.Kind.RESET, "request already finished"));
+        }
         return out;
+      }
+
+      private void proceedAtHome(ProxyRequest request, CompletableFuture<ProxyResponse> out) {
+        if (out.isDone()) {
+          return; // cancelled before the hop
+        }
+        long start = System.nanoTime();
+        CompletionStage<ProxyResponse> next = invoke(index + 1, request);
+        next.whenComplete(
+            (r, e) -> {
+              downstreamNanos = downstreamNanos + (System.nanoTime() - start);
+              if (e != null) {
+                out.completeExceptionally(unwrap(e));
+              } else {
+                deliver(out, r);
+              }
+            });
+        out.whenComplete((r, e) -> cancelIfCancelled(out, next));
       }
     }
   }

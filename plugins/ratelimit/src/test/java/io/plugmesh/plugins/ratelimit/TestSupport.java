@@ -1,0 +1,170 @@
+package io.plugmesh.plugins.ratelimit;
+
+import io.plugmesh.filters.ConfigNode;
+import io.plugmesh.filters.ContextKeys;
+import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterServices;
+import io.plugmesh.filters.HeadersFilter;
+import io.plugmesh.filters.Phase;
+import io.plugmesh.filters.Principal;
+import io.plugmesh.filters.RequestDecision;
+import io.plugmesh.kernel.testing.KernelFixture;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Helpers for the loopback tests: test-only filters, the built plugin jar, metrics. */
+final class TestSupport {
+  private TestSupport() {}
+
+  /** Sets the principal from {@code x-test-client} (as an authentication plugin would). */
+  static final class TestPrincipalFactory implements FilterFactory<Object> {
+    @Override
+    public String name() {
+      return "test-principal";
+    }
+
+    @Override
+    public Phase phase() {
+      return Phase.AUTHN;
+    }
+
+    @Override
+    public String configSchema() {
+      return "{\"type\": \"object\"}";
+    }
+
+    @Override
+    public Object parseConfig(ConfigNode config) {
+      return "";
+    }
+
+    @Override
+    public Filter create(Object config, FilterServices services) {
+      return (HeadersFilter)
+          request -> {
+            String client = request.headers().get("x-test-client");
+            if (client != null) {
+              request
+                  .context()
+                  .put(
+                      ContextKeys.PRINCIPAL,
+                      new Principal("user-" + client, "test", Map.of("client_id", client)));
+            }
+            return RequestDecision.proceed();
+          };
+    }
+  }
+
+  /** Records the threads the rest of the chain runs on after the ratelimit filter. */
+  static final class ThreadRecorderFactory implements FilterFactory<Object> {
+    static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String name() {
+      return "thread-recorder";
+    }
+
+    @Override
+    public Phase phase() {
+      return Phase.OBSERVE;
+    }
+
+    @Override
+    public String configSchema() {
+      return "{\"type\": \"object\"}";
+    }
+
+    @Override
+    public Object parseConfig(ConfigNode config) {
+      return "";
+    }
+
+    @Override
+    public Filter create(Object config, FilterServices services) {
+      return (HeadersFilter)
+          request -> {
+            THREADS.add(Thread.currentThread().getName());
+            return RequestDecision.proceed();
+          };
+    }
+  }
+
+  /** Copies the built plugin jar into a fresh folder for {@code startWithPlugins}. */
+  static Path pluginFolder(Path temp) throws Exception {
+    Path jar;
+    try (Stream<Path> files = Files.list(Path.of("target"))) {
+      jar =
+          files
+              .filter(p -> p.getFileName().toString().matches("ratelimit-.*-plugin\\.jar"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "target/ratelimit-*-plugin.jar is missing (run the package phase)"));
+    }
+    Path folder = Files.createDirectories(temp.resolve("plugins"));
+    Files.copy(jar, folder.resolve(jar.getFileName()));
+    return folder;
+  }
+
+  /** Sends {@code n} requests at once (HTTP/1.1, one connection each) and waits for all. */
+  static List<HttpResponse<String>> concurrently(List<KernelFixture> proxies, String path, int n)
+      throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      KernelFixture proxy = proxies.get(i % proxies.size());
+      URI uri = proxy.uri("main", path);
+      pending.add(
+          proxy.client.sendAsync(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    List<HttpResponse<String>> out = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> f : pending) {
+      out.add(f.get());
+    }
+    return out;
+  }
+
+  static long countStatus(List<HttpResponse<String>> responses, int status) {
+    return responses.stream().filter(r -> r.statusCode() == status).count();
+  }
+
+  private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)\\{([^}]*)\\} ([0-9.eE+-]+)$");
+
+  /** Sums a Prometheus metric over the samples whose labels include all the given pairs. */
+  static double metric(KernelFixture proxy, String name, String... labels) throws Exception {
+    double sum = 0;
+    for (String line : proxy.admin("/metrics").split("\n")) {
+      Matcher m = SAMPLE.matcher(line.trim());
+      if (!m.matches() || !m.group(1).equals(name)) {
+        continue;
+      }
+      boolean all = true;
+      for (int i = 0; i < labels.length; i += 2) {
+        if (!m.group(2).contains(labels[i] + "=\"" + labels[i + 1] + "\"")) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        sum += Double.parseDouble(m.group(3));
+      }
+    }
+    return sum;
+  }
+}
