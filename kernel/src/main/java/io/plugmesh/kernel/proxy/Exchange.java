@@ -453,12 +453,49 @@ final class Exchange {
         };
     CompletionStage<ProxyResponse> stage;
     try {
-      stage = chain.runner().run(request, this::sendAttempt, home, observer);
+      stage = chain.runner().run(request, this::sendAttemptOnLoop, home, observer);
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
     chainResult = stage.toCompletableFuture();
     stage.whenComplete((response, error) -> home.execute(() -> onChainResult(response, error)));
+  }
+
+  /**
+   * The chain's terminal. A filter may call {@code proceed} from any thread (a delay or a backoff
+   * fires on the filter scheduler), but attempts, pools and exchange state belong to this event
+   * loop: hop onto it, keeping cancellation and completion wired through.
+   */
+  private CompletionStage<ProxyResponse> sendAttemptOnLoop(ProxyRequest attemptRequest) {
+    if (loop.inEventLoop()) {
+      return sendAttempt(attemptRequest);
+    }
+    CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
+    loop.execute(
+        () -> {
+          if (out.isDone()) {
+            return; // cancelled before it could start
+          }
+          CompletableFuture<ProxyResponse> sent = sendAttempt(attemptRequest).toCompletableFuture();
+          sent.whenComplete(
+              (response, error) -> {
+                if (error != null) {
+                  out.completeExceptionally(
+                      error instanceof CompletionException && error.getCause() != null
+                          ? error.getCause()
+                          : error);
+                } else if (!out.complete(response)) {
+                  response.discard();
+                }
+              });
+          out.whenComplete(
+              (r, e) -> {
+                if (out.isCancelled()) {
+                  sent.cancel(false);
+                }
+              });
+        });
+    return out;
   }
 
   private CompletionStage<ProxyResponse> sendAttempt(ProxyRequest attemptRequest) {
