@@ -387,11 +387,14 @@ final class Exchange {
       reject(413, "request body exceeds " + buffered + " bytes\n");
       return;
     }
-    if (size > prebufferLimit && !last) {
-      // Too large to keep for replay: send it once, streaming the rest.
+    if (size > prebufferLimit) {
+      // Too large to keep for replay: send it once, streaming the rest. A body that ends in the
+      // chunk that crossed the limit is over it too, however it was framed.
       replayable = false;
-      runChain();
-      return;
+      if (!last) {
+        runChain();
+        return;
+      }
     }
     if (last) {
       runChain();
