@@ -12,6 +12,7 @@ import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamException;
 import io.plugmesh.plugins.retry.RetryConfig.Condition;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -106,7 +107,7 @@ final class RetryFilter implements Filter {
 
   private static String reason(ProxyResponse response, UpstreamException failure) {
     if (failure != null) {
-      return failure.kind().name().toLowerCase(java.util.Locale.ROOT);
+      return failure.kind().name().toLowerCase(Locale.ROOT);
     }
     return "status_" + (response.status() / 100) + "xx";
   }
