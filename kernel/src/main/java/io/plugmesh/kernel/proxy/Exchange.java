@@ -413,11 +413,14 @@ final class Exchange {
       reject(413, "request body exceeds " + buffered + " bytes\n");
       return;
     }
-    if (size > prebufferLimit && !last) {
-      // Too large to keep for replay: send it once, streaming the rest.
+    if (size > prebufferLimit) {
+      // Too large to keep for replay: send it once, streaming the rest. A body that ends in the
+      // chunk that crossed the limit is over it too, however it was framed.
       replayable = false;
-      runChain();
-      return;
+      if (!last) {
+        runChain();
+        return;
+      }
     }
     if (last) {
       runChain();
@@ -479,12 +482,49 @@ final class Exchange {
         };
     CompletionStage<ProxyResponse> stage;
     try {
-      stage = chain.runner().run(request, this::sendAttempt, home, observer);
+      stage = chain.runner().run(request, this::sendAttemptOnLoop, home, observer);
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
     chainResult = stage.toCompletableFuture();
     stage.whenComplete((response, error) -> home.execute(() -> onChainResult(response, error)));
+  }
+
+  /**
+   * The chain's terminal. A filter may call {@code proceed} from any thread (a delay or a backoff
+   * fires on the filter scheduler), but attempts, pools and exchange state belong to this event
+   * loop: hop onto it, keeping cancellation and completion wired through.
+   */
+  private CompletionStage<ProxyResponse> sendAttemptOnLoop(ProxyRequest attemptRequest) {
+    if (loop.inEventLoop()) {
+      return sendAttempt(attemptRequest);
+    }
+    CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
+    loop.execute(
+        () -> {
+          if (out.isDone()) {
+            return; // cancelled before it could start
+          }
+          CompletableFuture<ProxyResponse> sent = sendAttempt(attemptRequest).toCompletableFuture();
+          sent.whenComplete(
+              (response, error) -> {
+                if (error != null) {
+                  out.completeExceptionally(
+                      error instanceof CompletionException && error.getCause() != null
+                          ? error.getCause()
+                          : error);
+                } else if (!out.complete(response)) {
+                  response.discard();
+                }
+              });
+          out.whenComplete(
+              (r, e) -> {
+                if (out.isCancelled()) {
+                  sent.cancel(false);
+                }
+              });
+        });
+    return out;
   }
 
   private CompletionStage<ProxyResponse> sendAttempt(ProxyRequest attemptRequest) {

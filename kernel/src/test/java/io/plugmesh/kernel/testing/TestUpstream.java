@@ -37,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *       x-trailer: <name>} and {@code x-parts: 2} (chunked on HTTP/1.1)
  *   <li>{@code /mirror}: 200 with the request body, byte for byte (at most {@link
  *       #MAX_MIRROR_BYTES})
+ *   <li>{@code /partial/N}: a 200 head announcing 2N bytes, N bytes of body, then the connection
+ *       (HTTP/1.1) or stream (h2) is cut: a reset mid-response
+ * </ul>
+ *
+ * <p>Scripted failures per request, driven by request headers so one upstream serves many tests:
+ *
+ * <ul>
+ *   <li>{@value #FAIL_FIRST}{@code : N}: the first N requests this upstream sees with the same
+ *       {@code x-request-id} fail (counted per upstream, per id); later ones are answered as usual
+ *   <li>{@value #FAIL_WITH}: how they fail: {@code status:NNN} (the default, {@code status:503}),
+ *       {@code reset} (the connection or stream is cut after the request, before any response) or
+ *       {@code delay:MS} (answered as usual, MS milliseconds late)
+ *   <li>{@value #RETRY_AFTER}{@code : V}: a {@code status} failure carries {@code Retry-After: V}
  * </ul>
  *
  * Every response carries {@code x-upstream: <name>}; text responses also {@code x-uri: <uri>}.
@@ -65,6 +79,18 @@ public final class TestUpstream implements AutoCloseable {
 
   /** Largest request body {@code /mirror} sends back; larger bodies answer 413. */
   public static final int MAX_MIRROR_BYTES = 8 * 1024 * 1024;
+
+  /** Request header: how many requests with this request's {@code x-request-id} fail first. */
+  public static final String FAIL_FIRST = "x-test-fail-first";
+
+  /** Request header: {@code status:NNN}, {@code reset} or {@code delay:MS}. */
+  public static final String FAIL_WITH = "x-test-fail-with";
+
+  /** Request header: the {@code Retry-After} value a {@code status} failure carries. */
+  public static final String RETRY_AFTER = "x-test-retry-after";
+
+  /** Request ids remembered for {@link #FAIL_FIRST}; the memory is cleared when it is full. */
+  static final int MAX_TRACKED_IDS = 100_000;
 
   /** A request as the upstream saw it. */
   public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes) {
@@ -89,6 +115,7 @@ public final class TestUpstream implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger maxInFlight =
       new java.util.concurrent.atomic.AtomicInteger();
+  private final Map<String, AtomicInteger> byRequestId = new ConcurrentHashMap<>();
 
   private TestUpstream(String name, boolean http2) throws InterruptedException {
     this.name = name;
@@ -170,6 +197,12 @@ public final class TestUpstream implements AutoCloseable {
     return uploadBytes.get();
   }
 
+  /** How many request heads carried this {@code x-request-id}. */
+  public int requestsFor(String requestId) {
+    AtomicInteger n = byRequestId.get(requestId);
+    return n == null ? 0 : n.get();
+  }
+
   public List<Seen> seen() {
     return List.copyOf(seen);
   }
@@ -190,6 +223,7 @@ public final class TestUpstream implements AutoCloseable {
     private HttpRequest head;
     private long body;
     private CompositeByteBuf mirror;
+    private int ordinal;
 
     Handler(boolean http2) {
       this.http2 = http2;
@@ -200,9 +234,17 @@ public final class TestUpstream implements AutoCloseable {
       if (msg instanceof HttpRequest req) {
         head = req;
         body = 0;
+        ordinal = 0;
         requests.incrementAndGet();
         if (req.uri().contains("/mirror")) {
           mirror = ctx.alloc().compositeBuffer(1024);
+        }
+        String id = req.headers().get("x-request-id");
+        if (id != null) {
+          if (byRequestId.size() >= MAX_TRACKED_IDS) {
+            byRequestId.clear();
+          }
+          ordinal = byRequestId.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
         }
         if (req.uri().contains("/close")) {
           ReferenceCountUtil.release(msg);
@@ -224,7 +266,9 @@ public final class TestUpstream implements AutoCloseable {
           HttpRequest req = head;
           head = null;
           seen.add(new Seen(req.method().name(), req.uri(), copy(req.headers()), body));
-          respond(ctx, req, body);
+          if (!scriptedFailure(ctx, req, ordinal, body)) {
+            respond(ctx, req, body);
+          }
         }
         return;
       }
@@ -244,6 +288,35 @@ public final class TestUpstream implements AutoCloseable {
         mirror.release();
         mirror = null;
       }
+    }
+
+    /** Applies {@link #FAIL_FIRST}; returns true when this request was failed (or deferred). */
+    private boolean scriptedFailure(
+        ChannelHandlerContext ctx, HttpRequest req, int ordinal, long bodyBytes) {
+      String first = req.headers().get(FAIL_FIRST);
+      if (first == null || ordinal == 0 || ordinal > Integer.parseInt(first.trim())) {
+        return false;
+      }
+      String with = req.headers().get(FAIL_WITH, "status:503").trim();
+      if (with.equals("reset")) {
+        ctx.close();
+      } else if (with.startsWith("delay:")) {
+        long ms = Long.parseLong(with.substring(6));
+        ctx.executor().schedule(() -> respond(ctx, req, bodyBytes), ms, TimeUnit.MILLISECONDS);
+      } else if (with.startsWith("status:")) {
+        int code = Integer.parseInt(with.substring(7));
+        String retryAfter = req.headers().get(RETRY_AFTER);
+        sendText(
+            ctx,
+            req,
+            HttpResponseStatus.valueOf(code),
+            name + " scripted " + code + " (attempt " + ordinal + ")\n",
+            retryAfter == null ? Map.of() : Map.of("retry-after", retryAfter));
+      } else {
+        throw new IllegalArgumentException(
+            FAIL_WITH + ": " + with + " (expected: status:NNN, reset or delay:MS)");
+      }
+      return true;
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, long bodyBytes) {
@@ -283,6 +356,14 @@ public final class TestUpstream implements AutoCloseable {
             new DefaultLastHttpContent(Unpooled.copiedBuffer("part2", StandardCharsets.UTF_8));
         end.trailingHeaders().set("x-trailer", name).set("x-parts", "2");
         ctx.writeAndFlush(end);
+      } else if (uri.contains("/partial/")) {
+        int partial = uri.indexOf("/partial/");
+        long n = Long.parseLong(uri.substring(partial + 9).split("[?/]")[0]);
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2 * n).set("x-upstream", name);
+        ctx.write(r);
+        ctx.writeAndFlush(new DefaultHttpContent(ctx.alloc().buffer((int) n).writeZero((int) n)))
+            .addListener(ChannelFutureListener.CLOSE);
       } else if (status >= 0) {
         int code = Integer.parseInt(uri.substring(status + 8, status + 11));
         sendText(ctx, req, HttpResponseStatus.valueOf(code), name + " status " + code + "\n");
@@ -337,6 +418,15 @@ public final class TestUpstream implements AutoCloseable {
 
     private void sendText(
         ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String text) {
+      sendText(ctx, req, status, text, Map.of());
+    }
+
+    private void sendText(
+        ChannelHandlerContext ctx,
+        HttpRequest req,
+        HttpResponseStatus status,
+        String text,
+        Map<String, String> extraHeaders) {
       if (!ctx.channel().isActive()) {
         return;
       }
@@ -348,6 +438,7 @@ public final class TestUpstream implements AutoCloseable {
           .set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes())
           .set("x-upstream", name)
           .set("x-uri", req.uri());
+      extraHeaders.forEach((k, v) -> r.headers().set(k, v));
       boolean keepAlive = http2 || HttpUtil.isKeepAlive(req);
       if (!keepAlive) {
         r.headers().set(HttpHeaderNames.CONNECTION, "close");
