@@ -49,6 +49,12 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   /** How often a request is sent again, transparently, when a reused pooled connection was dead. */
   static final int MAX_STALE_CONNECTION_RETRIES = 2;
 
+  /**
+   * Methods safe to send again when a reused connection died before any answer (RFC 9110 9.2.2).
+   */
+  private static final java.util.Set<String> IDEMPOTENT =
+      java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
   private final Exchange exchange;
   private final Endpoint endpoint;
   private final UpstreamTarget target;
@@ -295,6 +301,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
           && target.protocol() == UpstreamProtocol.HTTP1
           && staleRetries < MAX_STALE_CONNECTION_RETRIES
           && exchange.replayable()
+          && IDEMPOTENT.contains(request.method())
           && !response.isDone()) {
         // The pool lent a connection the upstream had already closed: try a fresh one.
         staleRetries++;
