@@ -6,17 +6,22 @@ import io.plugmesh.meshca.MeshCa;
 import io.plugmesh.meshca.Pem;
 import io.plugmesh.meshca.SpiffeId;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /** Workload certificate, key and bundle files made by a mesh CA, replaced atomically. */
 final class MeshFiles {
@@ -69,17 +74,59 @@ final class MeshFiles {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
-    KeyManagerFactory kmf = null;
-    if (client != null) {
-      KeyStore keys = KeyStore.getInstance(KeyStore.getDefaultType());
-      keys.load(null, null);
-      keys.setKeyEntry(
-          "me", client.keys().getPrivate(), new char[0], new X509Certificate[] {client.cert()});
-      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(keys, new char[0]);
-    }
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    ctx.init(
+        client == null
+            // Present the certificate even when the server asks for other issuers, as an
+            // attacker would.
+            ? null
+            : new KeyManager[] {new Insistent(client)},
+        tmf.getTrustManagers(),
+        null);
     return ctx;
+  }
+
+  /** Offers its one certificate whatever issuers the server names. */
+  private static final class Insistent extends X509ExtendedKeyManager {
+    private final Issued issued;
+
+    Insistent(Issued issued) {
+      this.issued = issued;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return new String[] {"me"};
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return "me";
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine e) {
+      return "me";
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return new X509Certificate[] {issued.cert()};
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return issued.keys().getPrivate();
+    }
   }
 }
