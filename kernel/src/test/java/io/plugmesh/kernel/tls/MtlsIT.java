@@ -84,6 +84,10 @@ class MtlsIT {
 
   /** Starts the app, the callee sidecar (inbound, given mode) and the caller sidecar. */
   void startMesh(String mode, String expectedServerIdentity) throws Exception {
+    startMesh(mode, expectedServerIdentity, "http1");
+  }
+
+  void startMesh(String mode, String expectedServerIdentity, String protocol) throws Exception {
     Files4 b = files("callee");
     Files4 a = files("caller");
     app = TestUpstream.http1("app");
@@ -111,6 +115,7 @@ class MtlsIT {
               - {name: outbound, address: 127.0.0.1:0}
             clusters:
               - name: reviews
+                protocol: %s
                 endpoints: [{address: 127.0.0.1:%d}]
                 tls:
                   certificateFile: "%s"
@@ -121,7 +126,12 @@ class MtlsIT {
               - {name: to-reviews, match: {pathPrefix: /}, cluster: reviews}
             """
                 .formatted(
-                    callee.port("inbound"), a.cert(), a.key(), a.bundle(), expectedServerIdentity));
+                    protocol,
+                    callee.port("inbound"),
+                    a.cert(),
+                    a.key(),
+                    a.bundle(),
+                    expectedServerIdentity));
     closers.add(caller);
   }
 
@@ -154,6 +164,21 @@ class MtlsIT {
             () ->
                 assertThat(Files.readString(log))
                     .contains("\"peer_identity\":\"" + CALLER.uri() + "\""));
+  }
+
+  @Test
+  void http2BetweenSidecarsIsNegotiatedByAlpn() throws Exception {
+    MeshCa ca = MeshCa.generateRoot(MeshFiles.TRUST_DOMAIN, Duration.ofDays(1));
+    writeWorkloads(ca, LONG_TTL, ca);
+    startMesh("strict", CALLEE.uri(), "http2");
+
+    assertThat(caller.get("outbound", "/echo").statusCode()).isEqualTo(200);
+    assertThat(app.last().header("x-forwarded-client-cert"))
+        .isEqualTo("By=" + CALLEE.uri() + ";URI=" + CALLER.uri());
+    Path log = dir.resolve("callee-access.log");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(Files.readString(log)).contains("\"HTTP/2\""));
   }
 
   @Test
