@@ -15,6 +15,7 @@ import java.util.List;
  * @param circuitBreaker bounds on connections, pending, active requests and retries
  * @param outlierDetection passive ejection of failing endpoints, or null for none
  * @param healthCheck active probes, or null for none
+ * @param tls TLS (or mutual TLS) to the endpoints, or null for plaintext
  */
 public record ClusterConfig(
     String name,
@@ -25,12 +26,49 @@ public record ClusterConfig(
     int maxConnectionsPerEndpoint,
     CircuitBreakerConfig circuitBreaker,
     OutlierDetectionConfig outlierDetection,
-    HealthCheckConfig healthCheck) {
+    HealthCheckConfig healthCheck,
+    UpstreamTlsConfig tls) {
   public ClusterConfig {
     endpoints = List.copyOf(endpoints);
     if (circuitBreaker == null) {
       circuitBreaker = CircuitBreakerConfig.DEFAULTS;
     }
+  }
+
+  /**
+   * A plaintext cluster.
+   *
+   * @param name the name
+   * @param lb the policy
+   * @param protocol the protocol
+   * @param endpoints the endpoints
+   * @param connectTimeout the connect timeout
+   * @param maxConnectionsPerEndpoint the pool size per endpoint
+   * @param circuitBreaker the breakers, or null for the defaults
+   * @param outlierDetection outlier detection, or null
+   * @param healthCheck health checks, or null
+   */
+  public ClusterConfig(
+      String name,
+      LbPolicy lb,
+      UpstreamProtocol protocol,
+      List<EndpointConfig> endpoints,
+      Duration connectTimeout,
+      int maxConnectionsPerEndpoint,
+      CircuitBreakerConfig circuitBreaker,
+      OutlierDetectionConfig outlierDetection,
+      HealthCheckConfig healthCheck) {
+    this(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnectionsPerEndpoint,
+        circuitBreaker,
+        outlierDetection,
+        healthCheck,
+        null);
   }
 
   /**
@@ -58,6 +96,7 @@ public record ClusterConfig(
         connectTimeout,
         maxConnectionsPerEndpoint,
         CircuitBreakerConfig.DEFAULTS,
+        null,
         null,
         null);
   }

@@ -52,7 +52,10 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_FIELDS = List.of("listeners", "clusters", "routes");
   private static final List<String> LISTENER_FIELDS = List.of("name", "address", "tls", "routes");
-  private static final List<String> TLS_FIELDS = List.of("certificateFile", "privateKeyFile");
+  private static final List<String> TLS_FIELDS =
+      List.of("certificateFile", "privateKeyFile", "clientCaFile", "mode");
+  private static final List<String> UPSTREAM_TLS_FIELDS =
+      List.of("certificateFile", "privateKeyFile", "caFile", "serverIdentity");
   private static final List<String> CLUSTER_FIELDS =
       List.of(
           "name",
@@ -63,7 +66,8 @@ public final class ConfigLoader {
           "endpoints",
           "circuitBreaker",
           "outlierDetection",
-          "healthCheck");
+          "healthCheck",
+          "tls");
   private static final Map<String, String> CLUSTER_PLANNED = Map.of();
   private static final List<String> BREAKER_FIELDS =
       List.of("maxConnections", "maxPendingRequests", "maxRequests", "maxRetries");
@@ -150,6 +154,10 @@ public final class ConfigLoader {
         Map<String, Object> tls = new LinkedHashMap<>();
         tls.put("certificateFile", l.tls().certificateFile());
         tls.put("privateKeyFile", l.tls().privateKeyFile());
+        if (l.tls().clientCaFile() != null) {
+          tls.put("clientCaFile", l.tls().clientCaFile());
+        }
+        tls.put("mode", l.tls().mode().name().toLowerCase(Locale.ROOT));
         m.put("tls", tls);
       }
       if (!l.routes().isEmpty()) {
@@ -201,6 +209,14 @@ public final class ConfigLoader {
         hcm.put("unhealthyThreshold", hc.unhealthyThreshold());
         m.put("healthCheck", hcm);
       }
+      if (c.tls() != null) {
+        Map<String, Object> tls = new LinkedHashMap<>();
+        putIfSet(tls, "certificateFile", c.tls().certificateFile());
+        putIfSet(tls, "privateKeyFile", c.tls().privateKeyFile());
+        putIfSet(tls, "caFile", c.tls().caFile());
+        putIfSet(tls, "serverIdentity", c.tls().serverIdentity());
+        m.put("tls", tls);
+      }
       clusters.add(m);
     }
     List<Object> routes = new ArrayList<>();
@@ -236,6 +252,12 @@ public final class ConfigLoader {
     root.put("clusters", clusters);
     root.put("routes", routes);
     return root;
+  }
+
+  private static void putIfSet(Map<String, Object> m, String key, String value) {
+    if (value != null) {
+      m.put(key, value);
+    }
   }
 
   private static Map<String, Object> matchTree(MatchConfig match) {
@@ -340,7 +362,9 @@ public final class ConfigLoader {
       ConfigNode t = tlsNode.get();
       String cert = p.read(s, () -> t.string("certificateFile"));
       String key = p.read(s, () -> t.string("privateKeyFile"));
-      tls = new TlsConfig(cert, key);
+      String clientCa = p.read(s, () -> t.string("clientCaFile", null));
+      TlsMode mode = p.read(s, () -> enumField(t, "mode", TlsMode.class, TlsConfig.DEFAULT_MODE));
+      tls = new TlsConfig(cert, key, clientCa, mode);
     }
     List<String> routes = p.read(s, () -> node.strings("routes"), List.of());
     if (p.size() > before) {
@@ -449,11 +473,29 @@ public final class ConfigLoader {
         health = new HealthCheckConfig(type, path, interval, timeout, healthy, unhealthy);
       }
     }
+    UpstreamTlsConfig tls = null;
+    ConfigNode tlsNode = node.find("tls").orElse(null);
+    if (tlsNode != null && p.checkObject(s, tlsNode, UPSTREAM_TLS_FIELDS, Map.of())) {
+      String cert = p.read(s, () -> tlsNode.string("certificateFile", null));
+      String key = p.read(s, () -> tlsNode.string("privateKeyFile", null));
+      String ca = p.read(s, () -> tlsNode.string("caFile", null));
+      String identity = p.read(s, () -> tlsNode.string("serverIdentity", null));
+      tls = new UpstreamTlsConfig(cert, key, ca, identity);
+    }
     if (p.size() > before) {
       return null;
     }
     return new ClusterConfig(
-        name, lb, protocol, endpoints, connectTimeout, maxConnections, breaker, outlier, health);
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnections,
+        breaker,
+        outlier,
+        health,
+        tls);
   }
 
   private static int positive(ConfigNode node, String field, int fallback) {
@@ -662,6 +704,10 @@ public final class ConfigLoader {
                 + ")");
   }
 
+  private static String resolve(Path folder, String file) {
+    return file == null ? null : folder.resolve(file).toString();
+  }
+
   private static MeshConfig resolveTls(MeshConfig config, Path folder) {
     List<ListenerConfig> listeners = new ArrayList<>();
     for (ListenerConfig l : config.listeners()) {
@@ -669,11 +715,38 @@ public final class ConfigLoader {
       if (tls != null) {
         tls =
             new TlsConfig(
-                folder.resolve(tls.certificateFile()).toString(),
-                folder.resolve(tls.privateKeyFile()).toString());
+                resolve(folder, tls.certificateFile()),
+                resolve(folder, tls.privateKeyFile()),
+                resolve(folder, tls.clientCaFile()),
+                tls.mode());
       }
       listeners.add(new ListenerConfig(l.name(), l.host(), l.port(), tls, l.routes()));
     }
-    return new MeshConfig(listeners, config.clusters(), config.routes());
+    List<ClusterConfig> clusters = new ArrayList<>();
+    for (ClusterConfig c : config.clusters()) {
+      UpstreamTlsConfig tls = c.tls();
+      if (tls != null) {
+        tls =
+            new UpstreamTlsConfig(
+                resolve(folder, tls.certificateFile()),
+                resolve(folder, tls.privateKeyFile()),
+                resolve(folder, tls.caFile()),
+                tls.serverIdentity());
+        c =
+            new ClusterConfig(
+                c.name(),
+                c.lb(),
+                c.protocol(),
+                c.endpoints(),
+                c.connectTimeout(),
+                c.maxConnectionsPerEndpoint(),
+                c.circuitBreaker(),
+                c.outlierDetection(),
+                c.healthCheck(),
+                tls);
+      }
+      clusters.add(c);
+    }
+    return new MeshConfig(listeners, clusters, config.routes());
   }
 }

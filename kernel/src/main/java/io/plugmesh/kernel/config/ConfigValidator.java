@@ -27,6 +27,8 @@ public final class ConfigValidator {
   /** The highest TCP port. */
   public static final int MAX_PORT = 65535;
 
+  private static final Pattern SPIFFE_ID =
+      Pattern.compile("spiffe://[a-z0-9._-]+/ns/[A-Za-z0-9._-]+/sa/[A-Za-z0-9._-]+");
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
   private static final Pattern HOST_NAME =
       Pattern.compile(
@@ -92,6 +94,9 @@ public final class ConfigValidator {
       if (l.tls() != null) {
         nonEmpty(l.tls().certificateFile(), s, at + ".tls.certificateFile", "a PEM file path", p);
         nonEmpty(l.tls().privateKeyFile(), s, at + ".tls.privateKeyFile", "a PEM file path", p);
+        if (l.tls().clientCaFile() != null) {
+          nonEmpty(l.tls().clientCaFile(), s, at + ".tls.clientCaFile", "a PEM file path", p);
+        }
       }
       Set<String> seen = new HashSet<>();
       for (int j = 0; j < l.routes().size(); j++) {
@@ -129,6 +134,9 @@ public final class ConfigValidator {
             s,
             at + ".maxConnectionsPerEndpoint",
             c.maxConnectionsPerEndpoint() + " (expected: >= 1)");
+      }
+      if (c.tls() != null) {
+        upstreamTls(c.tls(), s, at + ".tls", p);
       }
       Set<String> addresses = new HashSet<>();
       for (int j = 0; j < c.endpoints().size(); j++) {
@@ -358,6 +366,32 @@ public final class ConfigValidator {
       p.add(s, field, quote(name) + " (" + NAME_EXPECTED + ")");
     } else if (!seen.add(name)) {
       p.add(s, field, quote(name) + " used twice (expected: a unique name)");
+    }
+  }
+
+  private static void upstreamTls(UpstreamTlsConfig tls, Scope s, String at, Problems p) {
+    if ((tls.certificateFile() == null) != (tls.privateKeyFile() == null)) {
+      p.add(
+          s,
+          at + (tls.certificateFile() == null ? ".certificateFile" : ".privateKeyFile"),
+          "missing (expected: certificateFile and privateKeyFile together, or neither)");
+    }
+    for (String[] file :
+        new String[][] {
+          {"certificateFile", tls.certificateFile()},
+          {"privateKeyFile", tls.privateKeyFile()},
+          {"caFile", tls.caFile()}
+        }) {
+      if (file[1] != null) {
+        nonEmpty(file[1], s, at + "." + file[0], "a PEM file path", p);
+      }
+    }
+    String id = tls.serverIdentity();
+    if (id != null && !SPIFFE_ID.matcher(id).matches()) {
+      p.add(
+          s,
+          at + ".serverIdentity",
+          quote(id) + " (expected: spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>)");
     }
   }
 

@@ -18,25 +18,28 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.plugmesh.kernel.config.Limits;
 import io.plugmesh.kernel.config.ListenerConfig;
+import io.plugmesh.kernel.config.TlsMode;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyHandler;
-import java.io.File;
+import io.plugmesh.kernel.tls.CertificateSource;
+import io.plugmesh.kernel.tls.PeerIdentity;
+import io.plugmesh.kernel.tls.TlsContexts;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * One listening socket: HTTP/1.1 and h2c (prior knowledge) on plaintext ports, h2 and http/1.1 by
- * ALPN on TLS ports; every connection ends in {@link ProxyHandler}s.
+ * ALPN on TLS ports (both on permissive ports), with the client's verified mesh identity handed to
+ * every exchange; every connection ends in {@link ProxyHandler}s.
  */
 public final class ListenerServer implements AutoCloseable {
   /** Largest request body chunk the HTTP/1.1 decoder emits at once (bytes). */
@@ -47,10 +50,12 @@ public final class ListenerServer implements AutoCloseable {
 
   private final ListenerConfig config;
   private final Channel server;
+  private final CertificateSource tls;
 
-  private ListenerServer(ListenerConfig config, Channel server) {
+  private ListenerServer(ListenerConfig config, Channel server, CertificateSource tls) {
     this.config = config;
     this.server = server;
+    this.tls = tls;
   }
 
   /**
@@ -73,7 +78,9 @@ public final class ListenerServer implements AutoCloseable {
       Class<? extends ServerChannel> serverChannel)
       throws InterruptedException, SSLException {
     Limits limits = context.runtime().limits();
-    SslContext ssl = config.tls() == null ? null : sslContext(config);
+    CertificateSource ssl = tlsSource(config);
+    TlsMode mode = ssl == null ? TlsMode.OFF : config.tls().mode();
+    boolean mutual = ssl != null && config.tls().verifiesClients();
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -89,43 +96,84 @@ public final class ListenerServer implements AutoCloseable {
                     ch.closeFuture()
                         .addListener(f -> context.runtime().connectionClosed(context.name()));
                     Pipelines pipelines = new Pipelines(context, limits);
-                    if (ssl != null) {
-                      ch.pipeline()
-                          .addLast(ssl.newHandler(ch.alloc()))
-                          .addLast(
-                              new ApplicationProtocolNegotiationHandler(
-                                  ApplicationProtocolNames.HTTP_1_1) {
-                                @Override
-                                protected void configurePipeline(
-                                    ChannelHandlerContext ctx, String protocol) {
-                                  if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                                    pipelines.http2(ctx);
-                                  } else {
-                                    pipelines.http1(ctx);
-                                  }
-                                }
-                              });
+                    if (mode == TlsMode.STRICT) {
+                      ch.pipeline().addLast(ssl.current().context().newHandler(ch.alloc()));
+                      ch.pipeline().addLast(new Negotiation(pipelines, mutual));
                       ch.read();
+                    } else if (mode == TlsMode.PERMISSIVE) {
+                      ch.pipeline()
+                          .addLast(
+                              new TlsSniffer(
+                                  ctx -> {
+                                    ctx.pipeline()
+                                        .addAfter(
+                                            ctx.name(), "alpn", new Negotiation(pipelines, false))
+                                        .addAfter(
+                                            ctx.name(),
+                                            "tls",
+                                            ssl.current().context().newHandler(ch.alloc()));
+                                    ctx.pipeline().remove(ProtocolDetector.class);
+                                  }))
+                          .addLast(new ProtocolDetector(pipelines, limits.idleTimeout()));
                     } else {
                       ch.pipeline().addLast(new ProtocolDetector(pipelines, limits.idleTimeout()));
                     }
                   }
                 });
-    Channel bound = b.bind(config.host(), config.port()).sync().channel();
-    return new ListenerServer(config, bound);
+    Channel bound;
+    try {
+      bound = b.bind(config.host(), config.port()).sync().channel();
+    } catch (InterruptedException | RuntimeException e) {
+      if (ssl != null) {
+        ssl.close();
+      }
+      throw e;
+    }
+    return new ListenerServer(config, bound, ssl);
   }
 
-  private static SslContext sslContext(ListenerConfig config) throws SSLException {
-    return SslContextBuilder.forServer(
-            new File(config.tls().certificateFile()), new File(config.tls().privateKeyFile()))
-        .applicationProtocolConfig(
-            new ApplicationProtocolConfig(
-                ApplicationProtocolConfig.Protocol.ALPN,
-                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                ApplicationProtocolNames.HTTP_2,
-                ApplicationProtocolNames.HTTP_1_1))
-        .build();
+  private static CertificateSource tlsSource(ListenerConfig config) throws SSLException {
+    if (config.tls() == null || config.tls().mode() == TlsMode.OFF) {
+      return null;
+    }
+    try {
+      return TlsContexts.server(config.name(), config.tls());
+    } catch (IOException e) {
+      throw new SSLException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Picks HTTP/2 or HTTP/1.1 by ALPN once the handshake is done, and hands the client's verified
+   * identity to the exchanges; with {@code requireIdentity} a client without one is refused.
+   */
+  private static final class Negotiation extends ApplicationProtocolNegotiationHandler {
+    private final Pipelines pipelines;
+    private final boolean requireIdentity;
+
+    Negotiation(Pipelines pipelines, boolean requireIdentity) {
+      super(ApplicationProtocolNames.HTTP_1_1);
+      this.pipelines = pipelines;
+      this.requireIdentity = requireIdentity;
+    }
+
+    @Override
+    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+      javax.net.ssl.SSLSession session = ssl == null ? null : ssl.engine().getSession();
+      String peer = PeerIdentity.peerOf(session);
+      if (requireIdentity && peer == null) {
+        ctx.close();
+        return;
+      }
+      pipelines.clientCert = ClientCertHeader.of(PeerIdentity.localOf(session), peer);
+      pipelines.peerIdentity = peer;
+      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+        pipelines.http2(ctx);
+      } else {
+        pipelines.http1(ctx);
+      }
+    }
   }
 
   /**
@@ -150,12 +198,17 @@ public final class ListenerServer implements AutoCloseable {
   @Override
   public void close() {
     server.close().syncUninterruptibly();
+    if (tls != null) {
+      tls.close();
+    }
   }
 
   /** Builds the HTTP/1.1 and HTTP/2 pipelines of one connection. */
   private static final class Pipelines implements ProtocolDetector.Setup {
     private final ListenerContext context;
     private final Limits limits;
+    private String peerIdentity;
+    private ClientCertHeader clientCert = ClientCertHeader.STRIP_ONLY;
 
     Pipelines(ListenerContext context, Limits limits) {
       this.context = context;
@@ -183,7 +236,9 @@ public final class ListenerServer implements AutoCloseable {
               "flow",
               "idle",
               new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-          .addAfter("idle", "proxy", new ProxyHandler(context, false, null, headTimeout));
+          .addAfter("idle", "client-cert", clientCert)
+          .addAfter(
+              "client-cert", "proxy", new ProxyHandler(context, false, peerIdentity, headTimeout));
     }
 
     @Override
@@ -213,8 +268,10 @@ public final class ListenerServer implements AutoCloseable {
                           .pipeline()
                           .addLast(new Http2StreamFrameToHttpObjectCodec(true, true))
                           .addLast(new FlowControlHandler())
+                          .addLast(clientCert)
                           .addLast(
-                              new ProxyHandler(context, true, null, ProxyHandler.HeadWatch.NONE));
+                              new ProxyHandler(
+                                  context, true, peerIdentity, ProxyHandler.HeadWatch.NONE));
                     }
                   }))
           .addAfter(

@@ -16,6 +16,7 @@ import io.plugmesh.kernel.config.Limits;
 import io.plugmesh.kernel.config.ListenerConfig;
 import io.plugmesh.kernel.config.MeshConfig;
 import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.kernel.config.TlsMode;
 import io.plugmesh.kernel.listener.ListenerServer;
 import io.plugmesh.kernel.observe.AccessLogger;
 import io.plugmesh.kernel.observe.MetricsRegistryFactory;
@@ -140,6 +141,11 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       throw asConfigError(config, e);
     }
 
+    try {
+      connector.tls().retain(config.clusters());
+    } catch (IllegalStateException e) {
+      throw new ConfigError(List.of(ConfigError.Problem.at("clusters", e.getMessage())));
+    }
     Map<String, ListenerServer> opened = new HashMap<>();
     List<ListenerServer> retired = new ArrayList<>();
     try {
@@ -217,7 +223,8 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
 
   private ListenerServer bind(ListenerConfig lc) throws Exception {
     ListenerContext context =
-        new ListenerContext(lc.name(), lc.tls() == null ? "http" : "https", this);
+        new ListenerContext(
+            lc.name(), lc.tls() == null || lc.tls().mode() == TlsMode.OFF ? "http" : "https", this);
     return ListenerServer.start(lc, context, boss, workers, transport.serverChannel());
   }
 

@@ -36,7 +36,8 @@ public final class ClusterState {
               config.protocol(),
               config.connectTimeout(),
               config.maxConnectionsPerEndpoint(),
-              health));
+              health,
+              config.tls()));
     }
     this.endpoints = List.copyOf(eps);
     this.loadBalancer = LoadBalancer.create(config.lb(), endpoints);

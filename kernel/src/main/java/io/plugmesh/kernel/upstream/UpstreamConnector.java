@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -16,6 +17,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -24,16 +27,22 @@ import io.netty.util.concurrent.Promise;
 import io.plugmesh.filters.UpstreamException;
 import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.config.UpstreamProtocol;
+import io.plugmesh.kernel.tls.CertificateSource;
+import io.plugmesh.kernel.tls.UpstreamTlsContexts;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
 
 /**
  * Lends upstream channels to attempts, always on the attempt's own event loop: pooled keep-alive
  * HTTP/1.1 connections, or streams on one multiplexed HTTP/2 connection per endpoint and loop.
- * Pools are keyed by endpoint address, so they outlive config versions.
+ * Pools are keyed by endpoint address, so they outlive config versions. TLS clusters get a TLS
+ * handshake (ALPN h2 for HTTP/2) with the cluster's current certificate files; a connection made
+ * with files that have since been replaced is not reused, so rotated certificates and trust bundles
+ * take over as connections turn over, and no request fails.
  */
 public final class UpstreamConnector implements AutoCloseable {
   /** Idle pooled connections are closed after this many seconds. */
@@ -47,8 +56,12 @@ public final class UpstreamConnector implements AutoCloseable {
 
   private static final String IDLE_GUARD = "plugmesh-idle-guard";
 
+  private static final io.netty.util.AttributeKey<TlsStamp> TLS_STAMP =
+      io.netty.util.AttributeKey.valueOf("plugmesh.upstream.tls");
+
   private final Class<? extends Channel> channelClass;
   private final Map<EventLoop, LoopPools> pools = new ConcurrentHashMap<>();
+  private final UpstreamTlsContexts tls = new UpstreamTlsContexts();
 
   /**
    * Creates a connector.
@@ -77,12 +90,53 @@ public final class UpstreamConnector implements AutoCloseable {
     return promise;
   }
 
+  /**
+   * The clusters' client TLS contexts; the runtime loads them before a config takes effect.
+   *
+   * @return the contexts
+   */
+  public UpstreamTlsContexts tls() {
+    return tls;
+  }
+
   @Override
   public void close() {
     for (LoopPools p : pools.values()) {
       p.loop().forEach(Runnable::run);
     }
     pools.clear();
+    tls.close();
+  }
+
+  /** The TLS files a connection was made with. */
+  private record TlsStamp(CertificateSource source, long generation) {}
+
+  /** The current TLS context of a TLS target; null for plaintext. */
+  private CertificateSource.Loaded tlsFor(UpstreamTarget target) throws UpstreamException {
+    if (target.tls() == null) {
+      return null;
+    }
+    CertificateSource source = tls.get(target.tls(), target.protocol());
+    if (source == null) {
+      throw new UpstreamException(
+          UpstreamException.Kind.CONNECT_FAILURE,
+          "upstream connect error to " + target.address() + ": TLS files not loaded");
+    }
+    return source.current();
+  }
+
+  private void addTls(Channel c, UpstreamTarget target, CertificateSource.Loaded loaded) {
+    SslHandler ssl = loaded.context().newHandler(c.alloc(), target.host(), target.port());
+    ssl.setHandshakeTimeoutMillis(Math.max(1, target.connectTimeout().toMillis()));
+    c.pipeline().addFirst("tls", ssl);
+    c.attr(TLS_STAMP)
+        .set(new TlsStamp(tls.get(target.tls(), target.protocol()), loaded.generation()));
+  }
+
+  /** Whether a channel was made with TLS files that have been replaced since. */
+  private static boolean staleTls(Channel ch) {
+    TlsStamp stamp = ch.attr(TLS_STAMP).get();
+    return stamp != null && stamp.source().current().generation() != stamp.generation();
   }
 
   static UpstreamException connectFailure(UpstreamTarget target, Throwable cause) {
@@ -134,7 +188,9 @@ public final class UpstreamConnector implements AutoCloseable {
     void acquire(UpstreamTarget target, Promise<UpstreamChannel> promise) {
       Channel ch;
       while ((ch = idle.pollFirst()) != null) {
-        if (ch.isActive()) {
+        if (ch.isActive() && staleTls(ch)) {
+          ch.close();
+        } else if (ch.isActive()) {
           ch.attr(IdleGuard.IN_POOL).set(Boolean.FALSE);
           promise.setSuccess(new Lent(ch, true));
           return;
@@ -149,6 +205,13 @@ public final class UpstreamConnector implements AutoCloseable {
                     + ": "
                     + open
                     + " connections in use (maxConnectionsPerEndpoint)"));
+        return;
+      }
+      CertificateSource.Loaded loaded;
+      try {
+        loaded = tlsFor(target);
+      } catch (UpstreamException e) {
+        promise.setFailure(e);
         return;
       }
       ClusterHealth breaker = target.health();
@@ -182,6 +245,9 @@ public final class UpstreamConnector implements AutoCloseable {
                                   false))
                           .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
                           .addLast(IDLE_GUARD, new IdleGuard());
+                      if (loaded != null) {
+                        addTls(c, target, loaded);
+                      }
                     }
                   })
               .connect(target.host(), target.port());
@@ -198,10 +264,24 @@ public final class UpstreamConnector implements AutoCloseable {
               });
       connect.addListener(
           f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+              promise.setFailure(connectFailure(target, f.cause()));
+            } else if (loaded == null) {
               promise.setSuccess(new Lent(connect.channel(), false));
             } else {
-              promise.setFailure(connectFailure(target, f.cause()));
+              SslHandler ssl = connect.channel().pipeline().get(SslHandler.class);
+              ssl.handshakeFuture()
+                  .addListener(
+                      h -> {
+                        if (h.isSuccess()) {
+                          promise.setSuccess(new Lent(connect.channel(), false));
+                        } else {
+                          connect.channel().close();
+                          promise.setFailure(connectFailure(target, h.cause()));
+                        }
+                      });
+              // The handshake needs reads; the channel does not read on its own.
+              connect.channel().read();
             }
           });
     }
@@ -240,7 +320,7 @@ public final class UpstreamConnector implements AutoCloseable {
           return;
         }
         released = true;
-        if (reusable && channel.isActive()) {
+        if (reusable && channel.isActive() && !staleTls(channel)) {
           channel.attr(IdleGuard.IN_POOL).set(Boolean.TRUE);
           idle.addFirst(channel);
           // Read while idle so a close by the upstream is noticed; IdleGuard drops stray bytes.
@@ -286,7 +366,7 @@ public final class UpstreamConnector implements AutoCloseable {
     }
   }
 
-  /** One multiplexed HTTP/2 (h2c prior knowledge) connection to an endpoint on one loop. */
+  /** One multiplexed HTTP/2 (h2c prior knowledge, or h2 over TLS) connection to an endpoint. */
   private final class H2Connection {
     private final EventLoop loop;
     private final UpstreamTarget target;
@@ -298,10 +378,23 @@ public final class UpstreamConnector implements AutoCloseable {
     }
 
     void open(Promise<UpstreamChannel> promise) {
+      CertificateSource.Loaded loaded;
+      try {
+        loaded = tlsFor(target);
+      } catch (UpstreamException e) {
+        promise.setFailure(e);
+        return;
+      }
       if (connection == null
           || (connection.isDone()
               && (!connection.isSuccess() || !connection.channel().isActive()))) {
-        connection = connect();
+        connection = connect(loaded);
+      } else if (connection.isDone() && staleTls(connection.channel())) {
+        // Replaced TLS files: new streams go to a new connection; the old one ends gracefully
+        // (GOAWAY) once its streams finish.
+        Channel old = connection.channel();
+        connection = connect(loaded);
+        old.close();
       }
       ChannelFuture conn = connection;
       if (conn.isDone()) {
@@ -353,7 +446,42 @@ public final class UpstreamConnector implements AutoCloseable {
               });
     }
 
-    private ChannelFuture connect() {
+    private ChannelFuture connect(CertificateSource.Loaded loaded) {
+      ChannelFuture tcp = connectTcp(loaded);
+      if (loaded == null) {
+        return tcp;
+      }
+      ChannelPromise ready = tcp.channel().newPromise();
+      tcp.addListener(
+          f -> {
+            if (!f.isSuccess()) {
+              ready.tryFailure(f.cause());
+              return;
+            }
+            SslHandler ssl = tcp.channel().pipeline().get(SslHandler.class);
+            ssl.handshakeFuture()
+                .addListener(
+                    h -> {
+                      if (!h.isSuccess()) {
+                        ready.tryFailure(h.cause());
+                        tcp.channel().close();
+                      } else if (!ApplicationProtocolNames.HTTP_2.equals(
+                          ssl.applicationProtocol())) {
+                        ready.tryFailure(
+                            new SSLException(
+                                "the upstream did not select h2 by ALPN (got "
+                                    + ssl.applicationProtocol()
+                                    + ")"));
+                        tcp.channel().close();
+                      } else {
+                        ready.trySuccess();
+                      }
+                    });
+          });
+      return ready;
+    }
+
+    private ChannelFuture connectTcp(CertificateSource.Loaded loaded) {
       return bootstrap(loop, target)
           .option(ChannelOption.AUTO_READ, true)
           .handler(
@@ -392,6 +520,9 @@ public final class UpstreamConnector implements AutoCloseable {
                               ctx.close();
                             }
                           });
+                  if (loaded != null) {
+                    addTls(c, target, loaded);
+                  }
                 }
               })
           .connect(target.host(), target.port());

@@ -2,6 +2,7 @@ package io.plugmesh.kernel.upstream;
 
 import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.config.UpstreamProtocol;
+import io.plugmesh.kernel.config.UpstreamTlsConfig;
 import java.time.Duration;
 
 /**
@@ -13,6 +14,7 @@ import java.time.Duration;
  * @param connectTimeout the connect timeout
  * @param maxConnections the most HTTP/1.1 connections per event loop to this endpoint
  * @param health the cluster's breaker that new connections are charged to, or null
+ * @param tls TLS to originate, or null for plaintext
  */
 public record UpstreamTarget(
     String host,
@@ -20,11 +22,34 @@ public record UpstreamTarget(
     UpstreamProtocol protocol,
     Duration connectTimeout,
     int maxConnections,
-    ClusterHealth health) {
+    ClusterHealth health,
+    UpstreamTlsConfig tls) {
+
+  /**
+   * A plaintext target.
+   *
+   * @param host the host
+   * @param port the port
+   * @param protocol HTTP/1.1 or HTTP/2 (h2c)
+   * @param connectTimeout the connect timeout
+   * @param maxConnections the most HTTP/1.1 connections per event loop to this endpoint
+   * @param health the cluster's breaker, or null
+   */
+  public UpstreamTarget(
+      String host,
+      int port,
+      UpstreamProtocol protocol,
+      Duration connectTimeout,
+      int maxConnections,
+      ClusterHealth health) {
+    this(host, port, protocol, connectTimeout, maxConnections, health, null);
+  }
 
   /** The pool key: endpoints with the same key share connections across config versions. */
   String key() {
-    return protocol + "://" + host + ":" + port;
+    return tls == null
+        ? protocol + "://" + host + ":" + port
+        : protocol + "+tls://" + host + ":" + port + " " + tls;
   }
 
   /**
