@@ -34,6 +34,7 @@ import io.plugmesh.kernel.upstream.UpstreamChannel;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.kernel.upstream.UpstreamTarget;
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -71,6 +72,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   private boolean upstreamKeepAlive = true;
   private int staleRetries;
   private UpstreamException.Kind resetKind = UpstreamException.Kind.RESET;
+  private AttemptView view;
+  private int headStatus;
+  private Throwable endFailure;
 
   Attempt(
       Exchange exchange,
@@ -91,6 +95,11 @@ final class Attempt extends ChannelInboundHandlerAdapter {
 
   String endpointText() {
     return target.address();
+  }
+
+  /** Reports this attempt's end to the view attempt listeners saw (null: nobody listens). */
+  void observe(AttemptView view) {
+    this.view = view;
   }
 
   boolean isDiscarded() {
@@ -232,6 +241,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
         return;
       }
       headReceived = true;
+      headStatus = code;
       upstreamKeepAlive = HttpUtil.isKeepAlive(head);
       if (health != null) {
         health.onResult(endpoint, code, null);
@@ -315,6 +325,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       return; // everything arrived; the rest is in pending
     }
     if (streaming) {
+      endFailure = cutMidResponse();
       finishAttempt(false);
       exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
     } else {
@@ -339,6 +350,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     if (health != null && !response.isDone()) {
       health.onResult(endpoint, 0, e.kind());
     }
+    if (endFailure == null) {
+      endFailure = e;
+    }
     finishAttempt(false);
     response.completeExceptionally(e);
   }
@@ -353,6 +367,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     boolean sent = false;
     while ((c = pending.pollFirst()) != null) {
       if (c == BROKEN) {
+        endFailure = cutMidResponse();
         finishAttempt(false);
         exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
         return;
@@ -415,6 +430,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       return;
     }
     discarded = true;
+    if (!headReceived && endFailure == null) {
+      endFailure = new CancellationException("the attempt was dropped before its response");
+    }
     if (!response.isDone()) {
       response.cancel(false);
     }
@@ -432,6 +450,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     if (finished) {
       releasePending();
       return;
+    }
+    if (endFailure == null && !(headReceived && responseDone)) {
+      endFailure = new CancellationException("the attempt was aborted");
     }
     releasePending();
     finishAttempt(false);
@@ -462,6 +483,14 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     }
     exchange.streamingStopped(this);
     detach(reusable);
+    if (view != null) {
+      view.ended(headStatus, endFailure);
+    }
+  }
+
+  private UpstreamException cutMidResponse() {
+    return new UpstreamException(
+        UpstreamException.Kind.RESET, "upstream " + target.address() + " cut the response body");
   }
 
   private void detach(boolean reusable) {
