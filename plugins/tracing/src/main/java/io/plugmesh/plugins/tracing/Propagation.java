@@ -84,11 +84,6 @@ final class Propagation {
   private static final TextMapGetter<Headers> GETTER =
       new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(Headers carrier) {
-          return carrier.names();
-        }
-
-        @Override
         public String get(Headers carrier, String key) {
           if (carrier == null) {
             return null;
