@@ -1,6 +1,8 @@
 package io.plugmesh.filters;
 
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * State of one request shared by every filter on its route: typed attributes and the response flags
@@ -49,4 +51,30 @@ public interface RequestContext {
    * @param flag the flag
    */
   void addResponseFlag(ResponseFlag flag);
+
+  /**
+   * The response flags filters set on this request so far (the proxy adds its own, such as {@code
+   * UF} or {@code UT}, when the request ends).
+   *
+   * @return a copy of the flags; the default is empty
+   */
+  default Set<ResponseFlag> responseFlags() {
+    return Set.of();
+  }
+
+  /**
+   * Registers a listener told about each upstream attempt of this request, right before it is sent
+   * (see {@link UpstreamAttempt}). Attempts sent before the call are not replayed. An attempt the
+   * proxy refuses before picking an endpoint (no healthy endpoint, an open circuit breaker) is not
+   * sent and not heard; the chain sees its {@link UpstreamException}.
+   *
+   * <p>The proxy and the testkit call listeners; the default ignores them, for contexts that never
+   * send attempts. A request holds a bounded number of listeners (at least 8); more fail with
+   * {@link IllegalStateException}.
+   *
+   * @param listener the listener
+   */
+  default void onUpstreamAttempt(UpstreamAttemptListener listener) {
+    Objects.requireNonNull(listener, "listener");
+  }
 }

@@ -15,7 +15,9 @@
  *       create}, called once per route and config version.
  *   <li>{@link io.plugmesh.filters.RequestContext} carries request-scoped state under typed {@link
  *       io.plugmesh.filters.ContextKey}s; well-known keys are in {@link
- *       io.plugmesh.filters.ContextKeys}.
+ *       io.plugmesh.filters.ContextKeys}. {@link
+ *       io.plugmesh.filters.RequestContext#onUpstreamAttempt} lets a filter see each upstream
+ *       attempt (a retry makes several), e.g. to open a client span and inject its trace headers.
  *   <li>{@link io.plugmesh.filters.FilterServices} gives a filter its clock, scheduler, blocking
  *       executor, metrics, logger and caches shared across config versions.
  * </ol>

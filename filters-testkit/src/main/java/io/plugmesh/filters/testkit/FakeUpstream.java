@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
+import io.plugmesh.filters.UpstreamException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,10 +39,14 @@ public final class FakeUpstream {
    */
   public static final int MAX_ATTEMPTS = 10_000;
 
+  /** The endpoint attempts report to {@link io.plugmesh.filters.UpstreamAttemptListener}s. */
+  public static final String DEFAULT_ENDPOINT = "upstream.test:80";
+
   private final Deque<UpstreamOutcome> script = new ArrayDeque<>();
   private final List<UpstreamRequest> requests = new ArrayList<>();
   private Function<UpstreamRequest, UpstreamOutcome> fallback;
   private int scriptedTotal;
+  private volatile String endpoint = DEFAULT_ENDPOINT;
 
   private FakeUpstream() {}
 
@@ -136,6 +141,27 @@ public final class FakeUpstream {
   }
 
   /**
+   * Sets the {@code host:port} that {@linkplain io.plugmesh.filters.UpstreamAttempt#endpoint()
+   * attempts} report; {@value #DEFAULT_ENDPOINT} by default.
+   *
+   * @param hostPort the endpoint
+   * @return this upstream
+   */
+  public FakeUpstream endpoint(String hostPort) {
+    this.endpoint = requireNonNull(hostPort, "hostPort");
+    return this;
+  }
+
+  /**
+   * The {@code host:port} attempts report.
+   *
+   * @return the endpoint
+   */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  /**
    * Every attempt that reached this upstream, in arrival order.
    *
    * @return a copy of the list
@@ -200,8 +226,11 @@ public final class FakeUpstream {
   }
 
   /**
-   * Handles one attempt. {@code onAttempt} hears the recorded request first, {@code onResponse}
-   * hears a response before the returned stage completes with it.
+   * Handles one attempt. The request's attempt listeners hear it first (what they set on the
+   * headers is what gets recorded), {@code onAttempt} hears the recorded request, {@code
+   * onResponse} hears a response before the returned stage completes with it. The attempt's end
+   * listeners hear a failure or cancellation before the chain does, and a response right after the
+   * chain took it (as in the proxy, where an attempt ends once its body has streamed).
    */
   CompletableFuture<ProxyResponse> handle(
       ProxyRequest request,
@@ -209,12 +238,22 @@ public final class FakeUpstream {
       VirtualTime time,
       Consumer<UpstreamRequest> onAttempt,
       Consumer<UpstreamResponse> onResponse) {
+    TestRequestContext.Attempt view = null;
+    if (request.context() instanceof TestRequestContext context) {
+      try {
+        view = context.announceAttempt(endpoint, request.headers());
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("an upstream attempt listener threw: " + e, e));
+      }
+    }
     UpstreamRequest attempt;
     UpstreamOutcome outcome;
     Function<UpstreamRequest, UpstreamOutcome> answer;
     synchronized (this) {
       if (requests.size() >= MAX_ATTEMPTS) {
-        return CompletableFuture.failedFuture(
+        return failed(
+            view,
             new IllegalStateException(
                 "FakeUpstream: more than "
                     + MAX_ATTEMPTS
@@ -231,19 +270,21 @@ public final class FakeUpstream {
         outcome = answer.apply(attempt);
       } catch (RuntimeException e) {
         attempt.ended(UpstreamRequest.State.FAILED);
-        return CompletableFuture.failedFuture(
-            new IllegalStateException("FakeUpstream: the answering function threw: " + e, e));
+        return failed(
+            view, new IllegalStateException("FakeUpstream: the answering function threw: " + e, e));
       }
       if (outcome == null) {
         attempt.ended(UpstreamRequest.State.FAILED);
-        return CompletableFuture.failedFuture(
+        return failed(
+            view,
             new IllegalStateException(
                 "FakeUpstream: the answering function returned null (expected: an outcome)"));
       }
     }
     if (outcome == null) {
       attempt.ended(UpstreamRequest.State.FAILED);
-      return CompletableFuture.failedFuture(
+      return failed(
+          view,
           new IllegalStateException(
               "FakeUpstream: no outcome for attempt "
                   + attempt.attempt()
@@ -253,7 +294,8 @@ public final class FakeUpstream {
     }
     CompletableFuture<ProxyResponse> result = new CompletableFuture<>();
     UpstreamOutcome chosen = outcome;
-    Runnable complete = () -> finish(chosen, attempt, onResponse, result);
+    TestRequestContext.Attempt attemptView = view;
+    Runnable complete = () -> finish(chosen, attempt, onResponse, result, attemptView);
     ScheduledFuture<?> timer = null;
     if (!chosen.hangs()) {
       if (chosen.delay().isZero()) {
@@ -267,6 +309,9 @@ public final class FakeUpstream {
         (r, e) -> {
           if (e instanceof CancellationException) {
             attempt.ended(UpstreamRequest.State.CANCELLED);
+            if (attemptView != null) {
+              attemptView.ended(0, e);
+            }
             if (pendingTimer != null) {
               pendingTimer.cancel(false);
             }
@@ -275,17 +320,30 @@ public final class FakeUpstream {
     return result;
   }
 
+  private static CompletableFuture<ProxyResponse> failed(
+      TestRequestContext.Attempt view, Throwable failure) {
+    if (view != null) {
+      view.ended(0, failure);
+    }
+    return CompletableFuture.failedFuture(failure);
+  }
+
   private static void finish(
       UpstreamOutcome outcome,
       UpstreamRequest attempt,
       Consumer<UpstreamResponse> onResponse,
-      CompletableFuture<ProxyResponse> result) {
+      CompletableFuture<ProxyResponse> result,
+      TestRequestContext.Attempt view) {
     if (result.isDone()) {
       return;
     }
     UpstreamResponse response = outcome.response(attempt);
     if (response == null) {
-      if (result.completeExceptionally(outcome.failure(attempt.attempt()))) {
+      UpstreamException failure = outcome.failure(attempt.attempt());
+      if (view != null) {
+        view.ended(0, failure);
+      }
+      if (result.completeExceptionally(failure)) {
         attempt.ended(UpstreamRequest.State.FAILED);
       }
       return;
@@ -295,6 +353,9 @@ public final class FakeUpstream {
     if (!result.complete(response)) {
       // Cancelled meanwhile: nobody will take the response.
       response.discard();
+    }
+    if (view != null) {
+      view.ended(response.status(), null);
     }
   }
 }

@@ -3,11 +3,16 @@ package io.plugmesh.filters.testkit;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ContextKey;
+import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.RequestContext;
 import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.UpstreamAttempt;
+import io.plugmesh.filters.UpstreamAttemptListener;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,12 +28,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  */
 public final class TestRequestContext implements RequestContext {
+
+  /** The most upstream attempt listeners one request holds, as in the proxy. */
+  public static final int MAX_ATTEMPT_LISTENERS = 8;
+
   private final String requestId;
   private final String routeName;
   private final Map<ContextKey<?>, Object> attributes = new ConcurrentHashMap<>();
   private final Set<ResponseFlag> flags =
       Collections.synchronizedSet(EnumSet.noneOf(ResponseFlag.class));
   private final RunTrace trace;
+  private final List<UpstreamAttemptListener> attemptListeners = new ArrayList<>(2);
+  private int attemptsAnnounced;
 
   /**
    * Creates an empty context, e.g. to call a filter's helper directly.
@@ -103,11 +114,104 @@ public final class TestRequestContext implements RequestContext {
    *
    * @return the flags in declaration order, a copy
    */
+  @Override
   public Set<ResponseFlag> responseFlags() {
     synchronized (flags) {
       return flags.isEmpty()
           ? Collections.emptySet()
           : Collections.unmodifiableSet(EnumSet.copyOf(flags));
+    }
+  }
+
+  /**
+   * Registers an upstream attempt listener; the {@link FakeUpstream} calls it before each attempt
+   * of this request reaches it.
+   *
+   * @param listener the listener
+   * @throws IllegalStateException past {@link #MAX_ATTEMPT_LISTENERS} listeners
+   */
+  @Override
+  public void onUpstreamAttempt(UpstreamAttemptListener listener) {
+    requireNonNull(listener, "listener");
+    synchronized (attemptListeners) {
+      if (attemptListeners.size() >= MAX_ATTEMPT_LISTENERS) {
+        throw new IllegalStateException(
+            "onUpstreamAttempt: " + MAX_ATTEMPT_LISTENERS + " listeners (expected: fewer)");
+      }
+      attemptListeners.add(listener);
+    }
+  }
+
+  /**
+   * Tells the listeners about an attempt about to reach the upstream; a listener that throws fails
+   * the attempt, so tests notice (the proxy logs and ignores it).
+   */
+  Attempt announceAttempt(String endpoint, Headers headers) {
+    List<UpstreamAttemptListener> listeners;
+    int number;
+    synchronized (attemptListeners) {
+      number = ++attemptsAnnounced;
+      listeners = List.copyOf(attemptListeners);
+    }
+    Attempt attempt = new Attempt(number, endpoint, headers);
+    for (UpstreamAttemptListener listener : listeners) {
+      listener.onAttempt(attempt);
+    }
+    return attempt;
+  }
+
+  /** The view attempt listeners get of one fake upstream attempt. */
+  static final class Attempt implements UpstreamAttempt {
+    private final int number;
+    private final String endpoint;
+    private final Headers headers;
+    private final List<EndListener> endListeners = new ArrayList<>(2);
+    private boolean ended;
+
+    Attempt(int number, String endpoint, Headers headers) {
+      this.number = number;
+      this.endpoint = endpoint;
+      this.headers = headers;
+    }
+
+    @Override
+    public int number() {
+      return number;
+    }
+
+    @Override
+    public String endpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public Headers headers() {
+      return headers;
+    }
+
+    @Override
+    public synchronized void onEnd(EndListener listener) {
+      requireNonNull(listener, "listener");
+      if (ended) {
+        throw new IllegalStateException("onEnd: the attempt already ended");
+      }
+      endListeners.add(listener);
+    }
+
+    /** Tells the end listeners once; a throwing end listener propagates, so tests notice. */
+    void ended(int status, Throwable failure) {
+      List<EndListener> listeners;
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        listeners = List.copyOf(endListeners);
+        endListeners.clear();
+      }
+      for (EndListener listener : listeners) {
+        listener.ended(status, failure);
+      }
     }
   }
 

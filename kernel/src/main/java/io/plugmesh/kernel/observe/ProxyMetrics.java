@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
  * other}. Folds are counted in {@code <prefix>_metric_label_overflow_total}.
  *
  * <p>Also: {@code <prefix>_downstream_connections_active} (gauge) and {@code
- * <prefix>_downstream_connections_total} (counter) per listener, and {@code
- * <prefix>_config_version} (gauge). All methods are thread-safe and cheap enough for an event loop.
+ * <prefix>_downstream_connections_total} (counter) per listener, {@code
+ * <prefix>_upstream_retries_total} (counter; upstream attempts after a request's first, per route
+ * and destination cluster) and {@code <prefix>_config_version} (gauge). All methods are thread-safe
+ * and cheap enough for an event loop.
  */
 public final class ProxyMetrics {
 
@@ -84,6 +86,7 @@ public final class ProxyMetrics {
   private final Map<SeriesKey, RequestMeters> series = new ConcurrentHashMap<>();
   private final Map<SeriesKey, RequestMeters> overflowSeries = new ConcurrentHashMap<>();
   private final Map<String, ListenerConnections> connections = new ConcurrentHashMap<>();
+  private final Map<RouteCluster, Counter> retries = new ConcurrentHashMap<>();
   private final AtomicLong configVersion = new AtomicLong();
   private final Counter labelOverflow;
 
@@ -207,6 +210,33 @@ public final class ProxyMetrics {
    */
   public void setConfigVersion(long version) {
     configVersion.set(version);
+  }
+
+  /**
+   * Counts an upstream attempt after the first of one request.
+   *
+   * @param route the route name
+   * @param cluster the destination cluster
+   */
+  public void upstreamRetried(String route, String cluster) {
+    RouteCluster key = new RouteCluster(orUnknown(route), orUnknown(cluster));
+    Counter counter = retries.get(key);
+    if (counter == null) {
+      if (retries.size() >= maxLabelSets) {
+        key = new RouteCluster(OTHER, OTHER);
+      }
+      counter =
+          retries.computeIfAbsent(
+              key,
+              k ->
+                  Counter.builder(name("upstream.retries"))
+                      .description(
+                          "Upstream attempts after a request's first (a filter retried), per"
+                              + " route and destination cluster.")
+                      .tags("route", k.route(), "destination_cluster", k.cluster())
+                      .register(registry));
+    }
+    counter.increment();
   }
 
   /** Number of cached request label sets, for tests. */
@@ -372,6 +402,8 @@ public final class ProxyMetrics {
       DistributionSummary duration,
       DistributionSummary requestBytes,
       DistributionSummary responseBytes) {}
+
+  private record RouteCluster(String route, String cluster) {}
 
   private record ListenerConnections(AtomicLong active, Counter total) {}
 }

@@ -34,6 +34,7 @@ import io.plugmesh.kernel.upstream.UpstreamChannel;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.kernel.upstream.UpstreamTarget;
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -77,6 +78,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   private boolean upstreamKeepAlive = true;
   private int staleRetries;
   private UpstreamException.Kind resetKind = UpstreamException.Kind.RESET;
+  private AttemptView view;
+  private int headStatus;
+  private Throwable endFailure;
 
   Attempt(
       Exchange exchange,
@@ -97,6 +101,11 @@ final class Attempt extends ChannelInboundHandlerAdapter {
 
   String endpointText() {
     return target.address();
+  }
+
+  /** Reports this attempt's end to the view attempt listeners saw (null: nobody listens). */
+  void observe(AttemptView view) {
+    this.view = view;
   }
 
   boolean isDiscarded() {
@@ -238,6 +247,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
         return;
       }
       headReceived = true;
+      headStatus = code;
       upstreamKeepAlive = HttpUtil.isKeepAlive(head);
       if (health != null) {
         health.onResult(endpoint, code, null);
@@ -322,6 +332,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       return; // everything arrived; the rest is in pending
     }
     if (streaming) {
+      endFailure = cutMidResponse();
       finishAttempt(false);
       exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
     } else {
@@ -346,6 +357,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     if (health != null && !response.isDone()) {
       health.onResult(endpoint, 0, e.kind());
     }
+    if (endFailure == null) {
+      endFailure = e;
+    }
     finishAttempt(false);
     response.completeExceptionally(e);
   }
@@ -360,6 +374,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     boolean sent = false;
     while ((c = pending.pollFirst()) != null) {
       if (c == BROKEN) {
+        endFailure = cutMidResponse();
         finishAttempt(false);
         exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
         return;
@@ -422,6 +437,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       return;
     }
     discarded = true;
+    if (!headReceived && endFailure == null) {
+      endFailure = new CancellationException("the attempt was dropped before its response");
+    }
     if (!response.isDone()) {
       response.cancel(false);
     }
@@ -439,6 +457,9 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     if (finished) {
       releasePending();
       return;
+    }
+    if (endFailure == null && !(headReceived && responseDone)) {
+      endFailure = new CancellationException("the attempt was aborted");
     }
     releasePending();
     finishAttempt(false);
@@ -469,6 +490,14 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     }
     exchange.streamingStopped(this);
     detach(reusable);
+    if (view != null) {
+      view.ended(headStatus, endFailure);
+    }
+  }
+
+  private UpstreamException cutMidResponse() {
+    return new UpstreamException(
+        UpstreamException.Kind.RESET, "upstream " + target.address() + " cut the response body");
   }
 
   private void detach(boolean reusable) {

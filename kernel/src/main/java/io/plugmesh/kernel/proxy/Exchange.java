@@ -570,6 +570,11 @@ final class Exchange {
             health,
             retry);
     upstreamHost = endpoint.address();
+    if (retry) {
+      listener.runtime().upstreamRetried(route.name(), cluster.config().name());
+    }
+    attempt.observe(
+        AttemptView.announce((KernelRequest) attemptRequest, attempts, attempt.endpointText()));
     return attempt.start();
   }
 

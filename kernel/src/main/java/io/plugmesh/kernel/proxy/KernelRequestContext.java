@@ -3,9 +3,13 @@ package io.plugmesh.kernel.proxy;
 import io.plugmesh.filters.ContextKey;
 import io.plugmesh.filters.RequestContext;
 import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.UpstreamAttemptListener;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,10 +18,14 @@ final class KernelRequestContext implements RequestContext {
   /** Attributes per request are few; a bound stops a runaway plugin from growing a map forever. */
   static final int MAX_ATTRIBUTES = 64;
 
+  /** Upstream attempt listeners per request (a tracing and a metrics plugin need one each). */
+  static final int MAX_ATTEMPT_LISTENERS = 8;
+
   private final String requestId;
   private final String routeName;
   private final Map<ContextKey<?>, Object> attributes = new IdentityHashMap<>(8);
   private final Set<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+  private List<UpstreamAttemptListener> attemptListeners;
 
   KernelRequestContext(String requestId, String routeName) {
     this.requestId = requestId;
@@ -51,6 +59,28 @@ final class KernelRequestContext implements RequestContext {
   @Override
   public synchronized void addResponseFlag(ResponseFlag flag) {
     flags.add(flag);
+  }
+
+  @Override
+  public Set<ResponseFlag> responseFlags() {
+    return flags();
+  }
+
+  @Override
+  public void onUpstreamAttempt(UpstreamAttemptListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    if (attemptListeners == null) {
+      attemptListeners = new ArrayList<>(2);
+    } else if (attemptListeners.size() >= MAX_ATTEMPT_LISTENERS) {
+      throw new IllegalStateException(
+          "onUpstreamAttempt: " + MAX_ATTEMPT_LISTENERS + " listeners (expected: fewer)");
+    }
+    attemptListeners.add(listener);
+  }
+
+  /** The attempt listeners, or null when there are none. */
+  List<UpstreamAttemptListener> attemptListeners() {
+    return attemptListeners;
   }
 
   synchronized Set<ResponseFlag> flags() {

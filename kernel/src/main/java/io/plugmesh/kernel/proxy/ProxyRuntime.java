@@ -37,6 +37,14 @@ public interface ProxyRuntime {
   void record(RequestLog log);
 
   /**
+   * Counts an upstream attempt after the first of one request (a filter retried). Must not block.
+   *
+   * @param route the route name
+   * @param cluster the cluster the attempt goes to
+   */
+  default void upstreamRetried(String route, String cluster) {}
+
+  /**
    * Counts a downstream connection opening.
    *
    * @param listener the listener name

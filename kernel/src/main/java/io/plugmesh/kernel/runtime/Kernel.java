@@ -301,6 +301,11 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   @Override
+  public void upstreamRetried(String route, String cluster) {
+    metrics.upstreamRetried(route, cluster);
+  }
+
+  @Override
   public void connectionOpened(String listener) {
     metrics.connectionOpened(listener);
   }

@@ -1,0 +1,83 @@
+package io.plugmesh.plugins.tracing;
+
+import static java.util.Objects.requireNonNull;
+
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.plugmesh.filters.ConfigNode;
+import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterServices;
+import io.plugmesh.filters.Phase;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+import org.pf4j.Extension;
+
+/**
+ * The {@code tracing} plugin: W3C and B3 trace propagation, OpenTelemetry SERVER and CLIENT spans,
+ * sampling per route, OTLP export over gRPC or HTTP. See the plugin's README.
+ */
+@Extension
+public final class TracingFilterFactory implements FilterFactory<TracingConfig> {
+
+  /** The plugin's name in route config. */
+  public static final String NAME = "tracing";
+
+  private static final String SCHEMA_RESOURCE = "tracing-config.schema.json";
+  private static final String SCHEMA = loadSchema();
+
+  private final Function<TracingConfig.Export, SpanExporter> exporters;
+
+  /** The factory PF4J creates: spans go to OTLP collectors. */
+  public TracingFilterFactory() {
+    this(TracingSdk::otlpExporter);
+  }
+
+  /** A factory whose spans go to exporters made by {@code exporters} (tests). */
+  TracingFilterFactory(Function<TracingConfig.Export, SpanExporter> exporters) {
+    this.exporters = requireNonNull(exporters, "exporters");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.OBSERVE;
+  }
+
+  @Override
+  public String configSchema() {
+    return SCHEMA;
+  }
+
+  @Override
+  public TracingConfig parseConfig(ConfigNode config) {
+    return TracingConfig.parse(config);
+  }
+
+  @Override
+  public Filter create(TracingConfig config, FilterServices services) {
+    TracingSdk sdk =
+        services.shared(
+            config.export().sharedKey(),
+            TracingSdk.class,
+            () -> TracingSdk.create(config.export(), exporters));
+    return new TracingFilter(config, sdk.tracer(), services.metrics());
+  }
+
+  private static String loadSchema() {
+    try (InputStream in = TracingFilterFactory.class.getResourceAsStream(SCHEMA_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + SCHEMA_RESOURCE);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
