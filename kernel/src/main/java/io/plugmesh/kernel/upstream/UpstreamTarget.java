@@ -23,9 +23,12 @@ public record UpstreamTarget(
     ClusterHealth health) {
 
   /** The pool key: endpoints with the same key share connections across config versions. */
-  String key() {
-    return protocol + "://" + host + ":" + port;
+  PoolKey key() {
+    return new PoolKey(protocol, host, port);
   }
+
+  /** Identifies a pool: same protocol, host and port. */
+  record PoolKey(UpstreamProtocol protocol, String host, int port) {}
 
   /**
    * The endpoint as {@code host:port}.
