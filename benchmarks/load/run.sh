@@ -10,7 +10,7 @@
 #   WARMUP_SECONDS=5    untimed wrk load before a target's runs (JIT warm-up)
 #   BASE_PORT=28080     upstream, nginx proxy, relay, plugmesh use BASE_PORT .. BASE_PORT+3
 #   PROXY_CPU=1 LOAD_CPU=0 UPSTREAM_CPU=$LOAD_CPU           cores for taskset
-#   JAVA_OPTS="-Xms64m -Xmx64m -XX:+UseSerialGC"   options for both Java targets (relay and plugmesh)
+#   JAVA_OPTS="-Xms16m -Xmx64m -XX:+UseSerialGC"   options for both Java targets (relay and plugmesh)
 #   PLUGMESH_OPTS=""    extra JVM options for plugmesh only, e.g. a flight recording:
 #                       "-XX:StartFlightRecording=duration=60s,filename=/tmp/plugmesh.jfr,settings=profile"
 #   READY_SECONDS=60    how long a proxy may take to accept connections
@@ -33,7 +33,7 @@ BASE_PORT=${BASE_PORT:-28080}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 UPSTREAM_CPU=${UPSTREAM_CPU:-$LOAD_CPU}
-JAVA_OPTS=${JAVA_OPTS:--Xms64m -Xmx64m -XX:+UseSerialGC}
+JAVA_OPTS=${JAVA_OPTS:--Xms16m -Xmx64m -XX:+UseSerialGC}
 PLUGMESH_OPTS=${PLUGMESH_OPTS:-}
 READY_SECONDS=${READY_SECONDS:-60}
 BUILD=${BUILD:-1}
@@ -161,7 +161,7 @@ proc_tree() {
   local pid=$1 f s
   echo "$pid"
   for f in /proc/[0-9]*/stat; do
-    s=$(<"$f") 2>/dev/null || continue
+    { s=$(<"$f"); } 2>/dev/null || continue
     s=${s##*) }
     set -- $s
     [[ $2 == "$pid" ]] && { f=${f#/proc/}; echo "${f%/stat}"; }
@@ -173,7 +173,7 @@ proc_tree() {
 cpu_ticks() {
   local total=0 p s
   for p in $(proc_tree "$1"); do
-    s=$(<"/proc/$p/stat") 2>/dev/null || continue
+    { s=$(<"/proc/$p/stat"); } 2>/dev/null || continue
     s=${s##*) }
     set -- $s
     total=$((total + ${12} + ${13}))
