@@ -10,7 +10,9 @@
 #   WARMUP_SECONDS=5    untimed wrk load before a target's runs (JIT warm-up)
 #   BASE_PORT=28080     upstream, nginx proxy, relay, plugmesh use BASE_PORT .. BASE_PORT+3
 #   PROXY_CPU=1 LOAD_CPU=0 UPSTREAM_CPU=$LOAD_CPU           cores for taskset
-#   JAVA_OPTS="-Xmx256m" options for both Java targets (relay and plugmesh)
+#   JAVA_OPTS="-Xms16m -Xmx64m -XX:+UseSerialGC"   options for both Java targets (relay and plugmesh)
+#   PLUGMESH_OPTS=""    extra JVM options for plugmesh only, e.g. a flight recording:
+#                       "-XX:StartFlightRecording=duration=60s,filename=/tmp/plugmesh.jfr,settings=profile"
 #   READY_SECONDS=60    how long a proxy may take to accept connections
 #   BUILD=1             build the relay jar and the kernel classpath first (0: use what is there)
 #   INSTALL=1           apt-get install missing wrk, h2load (nghttp2-client), nginx
@@ -31,7 +33,8 @@ BASE_PORT=${BASE_PORT:-28080}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 UPSTREAM_CPU=${UPSTREAM_CPU:-$LOAD_CPU}
-JAVA_OPTS=${JAVA_OPTS:--Xmx256m}
+JAVA_OPTS=${JAVA_OPTS:--Xms16m -Xmx64m -XX:+UseSerialGC}
+PLUGMESH_OPTS=${PLUGMESH_OPTS:-}
 READY_SECONDS=${READY_SECONDS:-60}
 BUILD=${BUILD:-1}
 INSTALL=${INSTALL:-1}
@@ -119,6 +122,13 @@ start_on() {
   PIDS+=("$PID")
 }
 
+# What a proxy says about its own start ("plugmesh ready in N ms": from main() to serving).
+self_ready() {
+  local line
+  line=$(grep -m1 -o 'ready in [0-9]* ms' "$WORK/$1.out" 2>/dev/null) || return 0
+  echo "; it reports: $line"
+}
+
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 # Waits until $2 accepts connections while process $1 lives; sets READY_MS.
@@ -151,7 +161,7 @@ proc_tree() {
   local pid=$1 f s
   echo "$pid"
   for f in /proc/[0-9]*/stat; do
-    s=$(<"$f") 2>/dev/null || continue
+    { s=$(<"$f"); } 2>/dev/null || continue
     s=${s##*) }
     set -- $s
     [[ $2 == "$pid" ]] && { f=${f#/proc/}; echo "${f%/stat}"; }
@@ -163,7 +173,7 @@ proc_tree() {
 cpu_ticks() {
   local total=0 p s
   for p in $(proc_tree "$1"); do
-    s=$(<"/proc/$p/stat") 2>/dev/null || continue
+    { s=$(<"/proc/$p/stat"); } 2>/dev/null || continue
     s=${s##*) }
     set -- $s
     total=$((total + ${12} + ${13}))
@@ -321,7 +331,7 @@ start_target() {
     [[ -f $KERNEL_CP && -d $ROOT/kernel/target/classes ]] || { log "SKIP plugmesh: $KERNEL_CP or kernel/target/classes is missing (run with BUILD=1)"; return 1; }
     port_open "$PORT" && { log "SKIP plugmesh: port $PORT is already in use"; return 1; }
     # shellcheck disable=SC2086
-    start_on "$PROXY_CPU" "$WORK/plugmesh.out" java $JAVA_OPTS \
+    start_on "$PROXY_CPU" "$WORK/plugmesh.out" java $JAVA_OPTS $PLUGMESH_OPTS \
       -cp "$(cat "$KERNEL_CP"):kernel/target/classes" io.plugmesh.kernel.Main proxy --config "$WORK/routes.yaml" --settings "$WORK/proxy.yaml"
     ;;
   *)
@@ -341,7 +351,7 @@ start_target() {
     stop_pid "$PID"
     return 1
   fi
-  log "$name ready on 127.0.0.1:$PORT after ${READY_MS} ms (pid $PID)"
+  log "$name ready on 127.0.0.1:$PORT after ${READY_MS} ms (pid $PID)$(self_ready "$name")"
   if ! smoke "$PORT"; then
     log "SKIP $name: GET / did not answer 200; last output:"
     show_output "$name"

@@ -14,7 +14,9 @@ import java.util.concurrent.CompletionStage;
  *         : RequestDecision.respond(ProxyResponse.of(400, "x-tenant header is required\n"));
  * }</pre>
  *
- * <p>The proxy runs headers filters without allocating futures when they continue.
+ * <p>Keep the default {@link #filter} and the proxy runs the hooks itself: a filter that continues
+ * and has no response hook costs the request no future and no chain object. A filter that overrides
+ * {@link #filter} runs like any other {@link Filter}.
  */
 @FunctionalInterface
 public interface HeadersFilter extends Filter {

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -34,6 +35,7 @@ import io.plugmesh.kernel.upstream.UpstreamChannel;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.kernel.upstream.UpstreamTarget;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -161,13 +163,23 @@ final class Attempt extends ChannelInboundHandlerAdapter {
 
   private void writeHead() {
     HttpRequest in = request.head();
-    HttpHeaders headers = new DefaultHttpHeaders().add(in.headers());
+    // On the channel's own loop the codec encodes the head inside write(): the request's headers
+    // go out as they are and the few changes made for this hop are undone right after, so no
+    // attempt copies them. Anywhere else the head is written from a copy.
+    boolean inPlace = channel.eventLoop().inEventLoop();
+    HttpHeaders headers = inPlace ? in.headers() : new DefaultHttpHeaders().add(in.headers());
     HttpRequest out =
         new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), request.path(), headers);
+    boolean hostAdded = false;
     if (!headers.contains(HttpHeaderNames.HOST) && !request.authority().isEmpty()) {
       headers.set(HttpHeaderNames.HOST, request.authority());
+      hostAdded = true;
     }
-    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    List<String> transferEncoding = null;
+    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+      transferEncoding = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    }
     requestDone = false;
     if (target.protocol() == UpstreamProtocol.HTTP1 && !HttpUtil.isContentLengthSet(out)) {
       if (exchange.requestMayHaveBody()) {
@@ -175,6 +187,15 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       }
     }
     channel.write(out);
+    if (inPlace) {
+      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      if (transferEncoding != null) {
+        headers.add(HttpHeaderNames.TRANSFER_ENCODING, transferEncoding);
+      }
+      if (hostAdded) {
+        headers.remove(HttpHeaderNames.HOST);
+      }
+    }
     exchange.sendBody(this);
     channel.read();
   }
@@ -185,10 +206,17 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       body.release();
       return;
     }
-    HttpHeaders t =
-        trailers.isEmpty() ? new DefaultHttpHeaders() : new DefaultHttpHeaders().add(trailers);
+    HttpContent last;
+    if (!trailers.isEmpty()) {
+      last = new DefaultLastHttpContent(body, new DefaultHttpHeaders().add(trailers));
+    } else if (body.isReadable()) {
+      last = new DefaultLastHttpContent(body, EmptyHttpHeaders.INSTANCE);
+    } else {
+      body.release();
+      last = LastHttpContent.EMPTY_LAST_CONTENT;
+    }
     channel
-        .writeAndFlush(new DefaultLastHttpContent(body, t))
+        .writeAndFlush(last)
         .addListener(
             (ChannelFutureListener)
                 f -> {

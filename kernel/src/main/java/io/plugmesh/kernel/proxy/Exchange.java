@@ -127,7 +127,9 @@ final class Exchange {
   private Attempt attempt;
   private Attempt streamingAttempt;
   private int attempts;
-  private final Set<Endpoint> tried = new HashSet<>(2);
+
+  /** Endpoints earlier attempts used; allocated on the first retry. */
+  private Set<Endpoint> tried = Set.of();
 
   // Response.
   private final Set<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
@@ -235,10 +237,7 @@ final class Exchange {
     cluster = snapshot.cluster(backend.cluster());
 
     HeaderHygiene.stripHopByHop(headers);
-    HeaderHygiene.setForwarded(
-        headers,
-        client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress(),
-        listener.scheme());
+    HeaderHygiene.setForwarded(headers, owner.clientIp(), listener.scheme());
     KernelRequestContext context = new KernelRequestContext(requestId, route.name());
     context.put(ContextKeys.CLIENT_ADDRESS, client);
     context.put(ContextKeys.ROUTE, route.name());
@@ -555,7 +554,14 @@ final class Exchange {
         return CompletableFuture.failedFuture(overflow);
       }
     }
-    tried.add(endpoint);
+    if (tried.isEmpty()) {
+      tried = Set.of(endpoint);
+    } else {
+      if (!(tried instanceof HashSet)) {
+        tried = new HashSet<>(tried);
+      }
+      tried.add(endpoint);
+    }
     attempts++;
     if (attempts > 1) {
       flags.remove(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
@@ -913,7 +919,7 @@ final class Exchange {
             request != null ? request.path() : head == null ? "-" : head.uri(),
             http2 ? "HTTP/2" : downstreamVersion.text(),
             status,
-            EnumSet.copyOf(flags.isEmpty() ? EnumSet.noneOf(ResponseFlag.class) : flags),
+            flags,
             bytesReceived,
             bytesSent,
             System.nanoTime() - startNanos,

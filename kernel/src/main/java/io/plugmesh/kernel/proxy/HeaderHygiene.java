@@ -2,6 +2,7 @@ package io.plugmesh.kernel.proxy;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,23 +22,34 @@ final class HeaderHygiene {
           HttpHeaderNames.TRANSFER_ENCODING,
           HttpHeaderNames.UPGRADE,
           HttpHeaderNames.EXPECT,
-          "http2-settings");
+          AsciiString.cached("http2-settings"),
+          // Netty's HTTP/2 to HTTP/1.1 conversion adds these; they never go on the wire.
+          AsciiString.cached("x-http2-stream-id"),
+          AsciiString.cached("x-http2-scheme"),
+          AsciiString.cached("x-http2-path"),
+          AsciiString.cached("x-http2-stream-dependency-id"),
+          AsciiString.cached("x-http2-stream-weight"));
 
-  static final String REQUEST_ID = "x-request-id";
-  static final String FORWARDED_FOR = "x-forwarded-for";
-  static final String FORWARDED_PROTO = "x-forwarded-proto";
+  // AsciiString names hash once; a String name is hashed again on every header lookup.
+  static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+  static final AsciiString FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
   /**
    * Removes hop-by-hop headers, including those the Connection header names. {@code te} survives
    * only as {@code trailers} (gRPC needs it).
    */
   static void stripHopByHop(HttpHeaders headers) {
-    List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-    for (String value : connection) {
-      for (String token : value.split(",")) {
-        String name = token.trim().toLowerCase(Locale.ROOT);
-        if (!name.isEmpty() && !name.equals("te")) {
-          headers.remove(name);
+    if (headers.isEmpty()) {
+      return;
+    }
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String token : value.split(",")) {
+          String name = token.trim().toLowerCase(Locale.ROOT);
+          if (!name.isEmpty() && !name.equals("te")) {
+            headers.remove(name);
+          }
         }
       }
     }
@@ -51,17 +63,12 @@ final class HeaderHygiene {
         headers.set(HttpHeaderNames.TE, "trailers");
       }
     }
-    headers.remove("x-http2-stream-id");
-    headers.remove("x-http2-scheme");
-    headers.remove("x-http2-path");
-    headers.remove("x-http2-stream-dependency-id");
-    headers.remove("x-http2-stream-weight");
   }
 
   /** Appends the client to {@code x-forwarded-for} and sets {@code x-forwarded-proto}. */
   static void setForwarded(HttpHeaders headers, String clientIp, String scheme) {
     String prior = headers.get(FORWARDED_FOR);
-    if (headers.getAll(FORWARDED_FOR).size() > 1) {
+    if (prior != null && headers.getAll(FORWARDED_FOR).size() > 1) {
       prior = String.join(", ", headers.getAll(FORWARDED_FOR));
     }
     headers.set(

@@ -44,6 +44,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private final HeadWatch headWatch;
   private ChannelHandlerContext ctx;
   private Exchange current;
+  private InetSocketAddress client;
+  private String clientIp;
   private boolean started;
   private boolean readPending;
 
@@ -123,13 +125,26 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private InetSocketAddress clientAddress() {
-    java.net.SocketAddress address =
-        http2 && ctx.channel().parent() != null
-            ? ctx.channel().parent().remoteAddress()
-            : ctx.channel().remoteAddress();
-    return address instanceof InetSocketAddress inet
-        ? inet
-        : InetSocketAddress.createUnresolved("0.0.0.0", 0);
+    if (client == null) {
+      java.net.SocketAddress address =
+          http2 && ctx.channel().parent() != null
+              ? ctx.channel().parent().remoteAddress()
+              : ctx.channel().remoteAddress();
+      client =
+          address instanceof InetSocketAddress inet
+              ? inet
+              : InetSocketAddress.createUnresolved("0.0.0.0", 0);
+    }
+    return client;
+  }
+
+  /** The client's IP as text for {@code x-forwarded-for}, formatted once per connection. */
+  String clientIp() {
+    if (clientIp == null) {
+      InetSocketAddress c = clientAddress();
+      clientIp = c.getAddress() == null ? c.getHostString() : c.getAddress().getHostAddress();
+    }
+    return clientIp;
   }
 
   @Override

@@ -164,8 +164,8 @@ public final class UpstreamConnector implements AutoCloseable {
 
   /** The pools of one event loop; touched only from that loop. */
   private static final class LoopPools {
-    final Map<String, H1Pool> h1 = new HashMap<>();
-    final Map<String, H2Connection> h2 = new HashMap<>();
+    final Map<UpstreamTarget.PoolKey, H1Pool> h1 = new HashMap<>();
+    final Map<UpstreamTarget.PoolKey, H2Connection> h2 = new HashMap<>();
 
     Iterable<Runnable> loop() {
       java.util.List<Runnable> closers = new java.util.ArrayList<>();

@@ -46,11 +46,12 @@ public record UpstreamTarget(
   }
 
   /** The pool key: endpoints with the same key share connections across config versions. */
-  String key() {
-    return tls == null
-        ? protocol + "://" + host + ":" + port
-        : protocol + "+tls://" + host + ":" + port + " " + tls;
+  PoolKey key() {
+    return new PoolKey(protocol, host, port, tls);
   }
+
+  /** Identifies a pool: same protocol, host, port and TLS settings. */
+  record PoolKey(UpstreamProtocol protocol, String host, int port, UpstreamTlsConfig tls) {}
 
   /**
    * The endpoint as {@code host:port}.
