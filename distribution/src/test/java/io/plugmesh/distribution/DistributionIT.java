@@ -117,15 +117,7 @@ class DistributionIT {
 
   @Test
   void pluginsHoldExactlyTheChosenPluginsAndEachSupportsTheKernelsPluginApi() throws Exception {
-    Set<String> available = new TreeSet<>();
-    Path availableDir = Path.of(System.getProperty("plugmesh.plugins.available"));
-    for (String name : fileNames(availableDir)) {
-      Matcher m =
-          Pattern.compile("plugin-(.*)-" + Pattern.quote(VERSION) + "-plugin\\.jar").matcher(name);
-      if (m.matches()) {
-        available.add(m.group(1));
-      }
-    }
+    Set<String> available = availablePluginIds();
     String selection = System.getProperty("plugmesh.plugins", "all").strip();
     Set<String> expected = new TreeSet<>();
     if (selection.equals("all") || selection.isEmpty()) {
@@ -133,11 +125,7 @@ class DistributionIT {
     } else {
       Arrays.stream(selection.split("[,\\s]+")).filter(s -> !s.isEmpty()).forEach(expected::add);
     }
-    Set<String> shipped = new TreeSet<>();
-    for (String name : fileNames(home.resolve("plugins"))) {
-      assertThat(name).endsWith("-" + VERSION + ".jar");
-      shipped.add(name.substring(0, name.length() - ("-" + VERSION + ".jar").length()));
-    }
+    Set<String> shipped = shippedPluginIds();
     assertThat(shipped).isEqualTo(expected);
 
     for (String id : shipped) {
@@ -216,14 +204,18 @@ class DistributionIT {
 
   @Test
   void configNamingAMissingPluginStopsTheStartWithTheReason() throws Exception {
+    // A plugin this build has but this distribution did not choose, else one nobody has.
+    Set<String> notShipped = new TreeSet<>(availablePluginIds());
+    notShipped.removeAll(shippedPluginIds());
+    String missing = notShipped.isEmpty() ? "no-such-plugin" : notShipped.iterator().next();
     Path dist = copyOfHome();
     Files.writeString(
         dist.resolve("conf/routes.yaml"),
-        routes(freePort(), "[{name: no-such-plugin, config: {}}]"));
+        routes(freePort(), "[{name: " + missing + ", config: {}}]"));
     Result result =
         runScript(dist, "plugmesh", List.of("proxy", "--admin", "127.0.0.1:0"), Map.of());
     assertThat(result.exit()).isNotZero();
-    assertThat(result.output()).contains("unknown plugin 'no-such-plugin'");
+    assertThat(result.output()).contains("unknown plugin '" + missing + "'");
   }
 
   @Test
@@ -409,6 +401,30 @@ class DistributionIT {
     Matcher m = Pattern.compile("\"configVersion\":(\\d+)").matcher(get(admin, "/ready").body());
     assertThat(m.find()).isTrue();
     return Long.parseLong(m.group(1));
+  }
+
+  /** Plugin ids of every plugin module this build has. */
+  private static Set<String> availablePluginIds() throws IOException {
+    Set<String> available = new TreeSet<>();
+    Pattern name = Pattern.compile("plugin-(.*)-" + Pattern.quote(VERSION) + "-plugin\\.jar");
+    for (String file : fileNames(Path.of(System.getProperty("plugmesh.plugins.available")))) {
+      Matcher m = name.matcher(file);
+      if (m.matches()) {
+        available.add(m.group(1));
+      }
+    }
+    return available;
+  }
+
+  /** Plugin ids of the jars in the tarball's plugins/, each named {@code <id>-<version>.jar}. */
+  private static Set<String> shippedPluginIds() throws IOException {
+    Set<String> shipped = new TreeSet<>();
+    String suffix = "-" + VERSION + ".jar";
+    for (String file : fileNames(home.resolve("plugins"))) {
+      assertThat(file).endsWith(suffix);
+      shipped.add(file.substring(0, file.length() - suffix.length()));
+    }
+    return shipped;
   }
 
   private static Path which(String tool) {
