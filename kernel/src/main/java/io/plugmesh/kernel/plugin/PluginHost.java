@@ -116,8 +116,17 @@ public final class PluginHost implements AutoCloseable {
     }
   }
 
-  /** What one jar of the plugins directory is to the host: loaded, or failed with a reason. */
-  private record Jar(Path source, Stamp stamp, byte[] digest, Loaded loaded, PluginInfo info) {
+  /**
+   * What one jar of the plugins directory is to the host: loaded, or failed with a reason. A jar
+   * that lost a conflict (superseded, or a filter name taken) is tried again on every reload, as
+   * the jar it lost to may be gone.
+   */
+  private record Jar(
+      Path source, Stamp stamp, byte[] digest, Loaded loaded, PluginInfo info, boolean conflict) {
+
+    Jar(Path source, Stamp stamp, byte[] digest, Loaded loaded, PluginInfo info) {
+      this(source, stamp, digest, loaded, info, false);
+    }
 
     Jar failed(String reason) {
       return new Jar(
@@ -132,7 +141,8 @@ public final class PluginHost implements AutoCloseable {
               info.path(),
               PluginInfo.State.FAILED,
               shorten(reason),
-              info.filters()));
+              info.filters()),
+          true);
     }
   }
 
@@ -368,11 +378,11 @@ public final class PluginHost implements AutoCloseable {
         }
         continue;
       }
-      if (old != null && old.stamp().equals(stamp)) {
+      if (old != null && old.stamp().equals(stamp) && !old.conflict()) {
         next.put(path, old);
         continue;
       }
-      Jar jar = loadJar(path, stamp, old);
+      Jar jar = loadJar(path, stamp, old != null && old.conflict() ? null : old);
       next.put(path, jar);
       if (jar != old) {
         changed.add(jar);

@@ -162,6 +162,15 @@ class PluginReloadIT {
             });
     assertThat(proxy.kernel.plugins().retired()).isEmpty();
     assertThat(version(proxy.get("main", "/echo"))).isEqualTo("two");
+
+    // Removing the newer jar brings the superseded one back.
+    Files.delete(plugins.resolve("versioned-1.1.0.jar"));
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> version(proxy.get("main", "/echo")).equals("one"));
+    assertThat(proxy.kernel.plugins().pluginFor("versioned").orElseThrow().version())
+        .isEqualTo("1.0.0");
   }
 
   @Test
