@@ -273,20 +273,50 @@ class DistributionIT {
   }
 
   @Test
-  void plugmeshHomeAndConfCanPointElsewhere() throws Exception {
+  void plugmeshHomeConfAndJavaOptsAreHonoured() throws Exception {
     Path conf = work.resolve("etc-plugmesh");
     Files.createDirectories(conf);
     int port = freePort();
-    Files.writeString(conf.resolve("routes.yaml"), routes(port, "[]"));
+    Files.writeString(
+        conf.resolve("routes.yaml"),
+        routes(port, "[{name: hello-fixture, config: {greeting: hi}}]"));
     Files.writeString(conf.resolve("proxy.yaml"), "config: {file: routes.yaml}\n");
-    Files.writeString(conf.resolve("jvm.options"), "-Xmx128m\n");
+    Files.writeString(conf.resolve("jvm.options"), "# small\n-Xmx128m\n\n");
+    // JAVA_OPTS comes after conf/: its logging config wins over conf/logback.xml.
+    Path logback = work.resolve("marked-logback.xml");
+    Files.writeString(
+        logback,
+        """
+        <configuration>
+          <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+            <encoder><pattern>MARKED %msg%n</pattern></encoder>
+          </appender>
+          <root level="INFO"><appender-ref ref="OUT"/></root>
+        </configuration>
+        """);
+    // Another installation as PLUGMESH_HOME, holding the plugin in its plugins/.
+    Path otherHome = copyOfHome();
+    Path fixture = Path.of(System.getProperty("plugmesh.fixture.plugin"));
+    Files.copy(fixture, otherHome.resolve("plugins").resolve(fixture.getFileName()));
+    // Launched through a symlink from a folder of its own.
     Path launcher = work.resolve("bin");
     Files.createDirectories(launcher);
-    // A symlink to the script elsewhere still finds its home.
     Files.createSymbolicLink(launcher.resolve("plugmesh"), home.resolve("bin/plugmesh"));
-    int admin = start(work, launcher.resolve("plugmesh"), Map.of("PLUGMESH_CONF", conf.toString()));
-    assertThat(get(port, "/echo").statusCode()).isEqualTo(200);
-    assertThat(get(admin, "/ready").statusCode()).isEqualTo(200);
+
+    int admin =
+        start(
+            work,
+            launcher.resolve("plugmesh"),
+            Map.of(
+                "PLUGMESH_HOME", otherHome.toString(),
+                "PLUGMESH_CONF", conf.toString(),
+                "JAVA_OPTS", "-Dlogback.configurationFile=" + logback));
+    HttpResponse<String> response = get(port, "/echo");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-hello")).contains("hi");
+    assertThat(get(admin, "/plugins").body())
+        .contains(otherHome.resolve("plugins").resolve(fixture.getFileName()).toString());
+    assertThat(Files.readString(proxyLog)).contains("MARKED config version 1 applied");
   }
 
   // ---------------------------------------------------------------------------------------------
