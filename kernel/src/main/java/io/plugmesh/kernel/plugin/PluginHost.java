@@ -352,8 +352,8 @@ public final class PluginHost implements AutoCloseable {
    * plugin versions, removed jars are dropped, and a jar holding a newer version of an already
    * loaded plugin id supersedes the older one. The result is published at once for chains built
    * from now on; the caller rebuilds its chains and then commits, or rolls back if they do not
-   * build. Unchanged jars are not touched. The host's lock is held until then by no one: callers
-   * must not run two reloads at the same time (the kernel serializes them with config applies).
+   * build. Unchanged jars are not touched. Callers serialize reloads with the building of chains
+   * (the kernel does both under its own lock), and commit or roll back each reload before the next.
    *
    * @return the reload, to commit or roll back
    */
