@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the real servers and tools the tests start (Debian/Ubuntu
-# packages) when they are missing, then builds every module and runs unit and integration tests.
+# packages) when they are missing, then builds every module and runs unit and integration tests,
+# then builds and tests the example plugin (examples/hello-plugin) against the installed modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +24,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-./mvnw -B -ntp verify "$@"
+# `install` runs every module's verify and then installs the artifacts the example plugin builds on.
+./mvnw -B -ntp install "$@"
+
+# The example third-party plugin, built outside the reactor against the installed artifacts.
+version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -n 1)
+(cd examples/hello-plugin && ../../mvnw -B -ntp verify -Dplugmesh.version="$version")

@@ -5,6 +5,7 @@ import io.plugmesh.kernel.config.SettingsLoader;
 import io.plugmesh.kernel.runtime.ConfigFileWatcher;
 import io.plugmesh.kernel.runtime.Demo;
 import io.plugmesh.kernel.runtime.Kernel;
+import io.plugmesh.kernel.runtime.PluginDirectoryWatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +16,12 @@ public final class Main {
   private static final String USAGE =
       """
       usage: plugmesh proxy --config FILE [--settings FILE] [--admin HOST:PORT] [--plugins DIR]
+                            [--plugin-watch on|off]
              plugmesh demo
 
-        proxy   run a proxy from a static config file; edits to the file apply atomically
+        proxy   run a proxy from a static config file; edits to the file apply atomically;
+                plugin jars added to or replaced in the plugins directory are loaded without a
+                restart (unless --plugin-watch off; POST /plugins/reload on the admin port too)
         demo    run a local demo: sample services behind a proxy, with commands to try
       """;
 
@@ -50,6 +54,7 @@ public final class Main {
     Path settingsFile = null;
     String adminAddress = null;
     Path pluginsDir = null;
+    boolean watchPlugins = true;
     for (int i = 0; i < args.size(); i++) {
       String flag = args.get(i);
       if (i + 1 >= args.size()) {
@@ -61,6 +66,12 @@ public final class Main {
         case "--settings" -> settingsFile = Path.of(value);
         case "--admin" -> adminAddress = value;
         case "--plugins" -> pluginsDir = Path.of(value);
+        case "--plugin-watch" -> {
+          if (!value.equals("on") && !value.equals("off")) {
+            fail("--plugin-watch " + value + " (expected: on or off)");
+          }
+          watchPlugins = value.equals("on");
+        }
         default -> fail("unknown option " + flag);
       }
     }
@@ -110,11 +121,18 @@ public final class Main {
       fail(e.getMessage());
       return;
     }
+    PluginDirectoryWatcher pluginWatcher =
+        watchPlugins
+            ? PluginDirectoryWatcher.start(kernel, PluginDirectoryWatcher.DEFAULT_POLL_MILLIS)
+            : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (pluginWatcher != null) {
+                    pluginWatcher.close();
+                  }
                   watcher.close();
                   kernel.close();
                   stopped.countDown();

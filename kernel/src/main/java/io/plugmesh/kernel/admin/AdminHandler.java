@@ -33,8 +33,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
   private static final String JSON = "application/json";
   private static final String TEXT = "text/plain; charset=utf-8";
+
+  /** The one endpoint that changes something, and so the one answering only POST. */
+  static final String RELOAD_PLUGINS = "/plugins/reload";
+
   private static final List<String> ENDPOINTS =
-      List.of("/live", "/ready", "/metrics", "/config", "/plugins");
+      List.of("/live", "/ready", "/metrics", "/config", "/plugins", RELOAD_PLUGINS);
+
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private final AdminState state;
@@ -80,15 +85,30 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           keepAlive);
       return;
     }
-    if (!HttpMethod.GET.equals(request.method())) {
+    HttpMethod allowed = RELOAD_PLUGINS.equals(path) ? HttpMethod.POST : HttpMethod.GET;
+    if (!allowed.equals(request.method())) {
       FullHttpResponse notAllowed =
           response(
               Answer.text(
                   HttpResponseStatus.METHOD_NOT_ALLOWED,
-                  "admin: method " + sanitize(request.method().name()) + " (expected: GET)"),
+                  "admin: method "
+                      + sanitize(request.method().name())
+                      + " (expected: "
+                      + allowed.name()
+                      + ")"),
               keepAlive);
-      notAllowed.headers().set(HttpHeaderNames.ALLOW, "GET");
+      notAllowed.headers().set(HttpHeaderNames.ALLOW, allowed.name());
       ctx.writeAndFlush(notAllowed);
+      return;
+    }
+    if (allowed == HttpMethod.POST && request.headers().contains(HttpHeaderNames.ORIGIN)) {
+      // Browsers send Origin on cross-site POSTs; a web page must not trigger admin actions.
+      write(
+          ctx,
+          Answer.text(
+              HttpResponseStatus.FORBIDDEN,
+              "admin: requests with an Origin header are refused (expected: a non-browser client)"),
+          keepAlive);
       return;
     }
     String accept = request.headers().get(HttpHeaderNames.ACCEPT);
@@ -125,6 +145,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           return Answer.json(HttpResponseStatus.OK, config);
         case "/plugins":
           return Answer.json(HttpResponseStatus.OK, state.plugins());
+        case RELOAD_PLUGINS:
+          return reloadPlugins();
         default:
           throw new IllegalStateException("admin: unrouted path " + path);
       }
@@ -132,6 +154,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       LOG.warn("admin: {} failed", path, e);
       return Answer.text(
           HttpResponseStatus.INTERNAL_SERVER_ERROR, "admin: " + path + " failed, see the log");
+    }
+  }
+
+  private Answer reloadPlugins() {
+    try {
+      return Answer.json(HttpResponseStatus.OK, state.reloadPlugins());
+    } catch (UnsupportedOperationException e) {
+      return Answer.text(HttpResponseStatus.NOT_IMPLEMENTED, "admin: " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warn("admin: plugin reload refused: {}", e.getMessage());
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("changed", false);
+      body.put("error", String.valueOf(e.getMessage()));
+      return Answer.json(HttpResponseStatus.CONFLICT, body);
     }
   }
 

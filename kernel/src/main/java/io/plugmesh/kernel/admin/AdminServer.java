@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The admin HTTP/1.1 server: {@code GET /live}, {@code /ready}, {@code /metrics}, {@code /config}
- * and {@code /plugins}. Netty does the I/O on the given event loop group; the endpoints run on one
- * admin worker thread with a bounded queue ({@link #MAX_PENDING_REQUESTS}, beyond it 503), so a
- * slow scrape or config dump never holds an event loop.
+ * and {@code /plugins}, and {@code POST /plugins/reload}. Netty does the I/O on the given event
+ * loop group; the endpoints run on one admin worker thread with a bounded queue ({@link
+ * #MAX_PENDING_REQUESTS}, beyond it 503), so a slow scrape or config dump never holds an event
+ * loop.
  *
  * <ul>
  *   <li>{@code /live}: 200 {@code live} or 503 {@code not live}
@@ -40,9 +41,13 @@ import java.util.concurrent.TimeUnit;
  *       asks for {@code application/openmetrics-text}
  *   <li>{@code /config}: {@code {"version":N,"config":{...}}}
  *   <li>{@code /plugins}: a JSON list
+ *   <li>{@code POST /plugins/reload}: loads new and changed plugin jars and moves the routes to
+ *       them (a new config version); 200 with what changed, 409 with the reason when the current
+ *       config does not build with them (nothing changed). Refused (403) with an {@code Origin}
+ *       header, so a web page cannot trigger it.
  * </ul>
  *
- * Other paths answer 404, other methods 405 with {@code Allow: GET}.
+ * Other paths answer 404, other methods 405 with {@code Allow: GET} (or {@code POST}).
  */
 public final class AdminServer implements AutoCloseable {
 

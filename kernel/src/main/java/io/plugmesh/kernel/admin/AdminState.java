@@ -52,4 +52,17 @@ public interface AdminState {
    * @return the exposition text in that format
    */
   String scrapeMetrics(String contentType);
+
+  /**
+   * Reloads the plugins directory ({@code POST /plugins/reload}): loads new and changed plugin jars
+   * and moves the routes to them with a new config version.
+   *
+   * @return what changed, as a plain tree
+   * @throws RuntimeException with a message for the caller when the reload was refused (nothing
+   *     changed)
+   * @throws UnsupportedOperationException when this runtime cannot reload plugins
+   */
+  default Map<String, Object> reloadPlugins() {
+    throw new UnsupportedOperationException("plugin reload is not supported here");
+  }
 }

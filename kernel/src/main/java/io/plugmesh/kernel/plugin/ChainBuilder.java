@@ -336,7 +336,7 @@ public final class ChainBuilder {
                       ready.name(),
                       configVersion,
                       services,
-                      host.sharedObjects(ready.name())));
+                      host.sharedObjects(ready.name(), parsed.factory())));
         } catch (RuntimeException | LinkageError e) {
           problems.add(problem(route, ready.name(), ready.index(), "", "create threw " + e));
           continue;
@@ -367,8 +367,16 @@ public final class ChainBuilder {
     }
     ChainObserver observer =
         new ChainObserver(route, links, services.registry(), services.metricsPrefix(), errorLog);
-    return new BuiltChain(
-        route, configVersion, new ChainRunner(links), replayBytes, bufferedBytes, observer);
+    BuiltChain chain =
+        new BuiltChain(
+            route, configVersion, new ChainRunner(links), replayBytes, bufferedBytes, observer);
+    // A plugin version stays loaded while a chain built from it is reachable.
+    for (PreparedLink link : prepared.links()) {
+      if (link instanceof Ready ready) {
+        host.track(ready.parsed().factory(), chain);
+      }
+    }
+    return chain;
   }
 
   private static PluginConfigException.Problem problem(

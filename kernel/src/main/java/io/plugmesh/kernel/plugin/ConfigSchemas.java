@@ -103,6 +103,11 @@ final class ConfigSchemas {
     return schema;
   }
 
+  /** Drops a factory's compiled schema (its plugin is being unloaded). */
+  void forget(FilterFactory<?> factory) {
+    compiled.remove(factory);
+  }
+
   /** Validates one entry's config; an empty list means it conforms. */
   List<Violation> validate(FilterFactory<?> factory, String name, Object config) {
     requireNonNull(factory, "factory");

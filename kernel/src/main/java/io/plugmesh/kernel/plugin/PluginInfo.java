@@ -32,7 +32,12 @@ public record PluginInfo(
     /** Could not be loaded or started; routes naming its filters answer 503. */
     FAILED,
     /** Provided by the kernel, not by a jar. */
-    BUILTIN
+    BUILTIN,
+    /**
+     * Replaced by a newer version or removed from the plugins directory; no new config version uses
+     * it, and it is unloaded once no chain still serving a request does.
+     */
+    RETIRED
   }
 
   /**

@@ -27,6 +27,7 @@ import io.plugmesh.kernel.plugin.ChainBuilder;
 import io.plugmesh.kernel.plugin.KernelServices;
 import io.plugmesh.kernel.plugin.PluginConfigException;
 import io.plugmesh.kernel.plugin.PluginHost;
+import io.plugmesh.kernel.plugin.PluginInfo;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
@@ -229,6 +230,92 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   /**
+   * What a plugin reload did.
+   *
+   * @param changed whether a plugin was loaded, replaced or removed
+   * @param loaded the plugin versions loaded and now used by the routes
+   * @param removed the versions replaced or removed; unloaded once their last request finished
+   * @param failed jars that changed but could not be loaded, with the reason
+   * @param configVersion the config version serving now (a new one when {@code changed})
+   */
+  public record PluginReload(
+      boolean changed,
+      List<PluginInfo> loaded,
+      List<PluginInfo> removed,
+      List<PluginInfo> failed,
+      long configVersion) {}
+
+  /**
+   * Reloads the plugins directory without a restart: new and changed jars are loaded next to the
+   * versions they replace, then the current config is applied again as a new version so every route
+   * moves to them; requests in flight finish on the old chains and the old versions are unloaded
+   * after them. When the current config does not build with the new plugins (e.g. a jar was removed
+   * that a route names), nothing changes and the error says why.
+   *
+   * @return what changed
+   * @throws RuntimeException when the current config does not build with the reloaded plugins
+   */
+  public synchronized PluginReload reloadPlugins() {
+    if (closed) {
+      throw new IllegalStateException("kernel is closed");
+    }
+    Snapshot serving = current.get();
+    List<String> used = serving == null ? List.of() : availableFiltersUsedBy(serving.config());
+    PluginHost.Reload reload = plugins.reload();
+    long version = serving == null ? 0 : serving.version();
+    if (reload.changed() && serving != null) {
+      try {
+        for (String name : used) {
+          if (plugins.factory(name).isEmpty()) {
+            throw new IllegalStateException(
+                "the current config uses plugin '"
+                    + name
+                    + "', which would no longer be available ("
+                    + plugins.failureReason(name).orElse("no jar provides it any more")
+                    + "); expected: a config version without it first");
+          }
+        }
+        version = apply(serving.config());
+      } catch (RuntimeException e) {
+        reload.rollback();
+        log.error(
+            "plugins changed in {} but the current config does not build with them; kept the"
+                + " previous plugins:\n{}",
+            plugins.pluginsDir(),
+            e.getMessage());
+        throw e;
+      }
+    }
+    reload.commit();
+    if (reload.changed()) {
+      log.info(
+          "plugins reloaded: loaded {}, retired {}, config version {}",
+          reload.loaded().stream().map(p -> p.id() + " " + p.version()).toList(),
+          reload.removed().stream().map(p -> p.id() + " " + p.version()).toList(),
+          version);
+    }
+    return new PluginReload(
+        reload.changed(), reload.loaded(), reload.removed(), reload.failed(), version);
+  }
+
+  /** The filter names routes of {@code config} use (not off) that are available now. */
+  private List<String> availableFiltersUsedBy(MeshConfig config) {
+    List<String> names = new ArrayList<>();
+    for (var route : config.routes()) {
+      for (var entry : route.plugins()) {
+        if (entry != null
+            && entry.name() != null
+            && entry.mode() != io.plugmesh.kernel.config.PluginMode.OFF
+            && plugins.factory(entry.name()).isPresent()
+            && !names.contains(entry.name())) {
+          names.add(entry.name());
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
    * The port a listener is bound to.
    *
    * @param listener the listener name
@@ -339,6 +426,20 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     registry.close();
   }
 
+  private static Map<String, Object> describe(PluginInfo info) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", info.id());
+    m.put("version", info.version());
+    m.put("requires", info.requires());
+    m.put("path", info.path());
+    m.put("state", info.state().name());
+    m.put("filters", info.filters());
+    if (!info.error().isEmpty()) {
+      m.put("error", info.error());
+    }
+    return m;
+  }
+
   /** The admin endpoints' view of this kernel. */
   private final class Admin implements AdminState {
     @Override
@@ -376,19 +477,24 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     public List<Map<String, Object>> plugins() {
       List<Map<String, Object>> out = new ArrayList<>();
       for (var info : plugins.plugins()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", info.id());
-        m.put("version", info.version());
-        m.put("requires", info.requires());
-        m.put("path", info.path());
-        m.put("state", info.state().name());
-        m.put("filters", info.filters());
-        if (info.error() != null) {
-          m.put("error", info.error());
-        }
-        out.add(m);
+        out.add(describe(info));
+      }
+      for (var info : plugins.retired()) {
+        out.add(describe(info));
       }
       return out;
+    }
+
+    @Override
+    public Map<String, Object> reloadPlugins() {
+      PluginReload reload = Kernel.this.reloadPlugins();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("changed", reload.changed());
+      m.put("loaded", reload.loaded().stream().map(Kernel::describe).toList());
+      m.put("retired", reload.removed().stream().map(Kernel::describe).toList());
+      m.put("failed", reload.failed().stream().map(Kernel::describe).toList());
+      m.put("configVersion", reload.configVersion());
+      return m;
     }
 
     @Override

@@ -271,4 +271,47 @@ class PluginHostTest {
     assertThatThrownBy(() -> first.shared("k2", String.class, () -> "x"))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void reloadPublishesANewVersionThatRollbackTakesBackAndCommitRetiresTheOldOneOnceUnused()
+      throws Exception {
+    helloJar("hello-1.jar", "hello", "*");
+    host = PluginHost.load(plugins, API, List.of());
+    FilterFactory<?> first = host.factory("hello").orElseThrow();
+    BuiltChain oldChain = new ChainBuilder(host, services).build(route("r", "hello", Map.of()), 1);
+
+    PluginJars.write(
+        plugins.resolve("hello-2.jar"),
+        PluginJars.properties("hello", "2.0.0", "*"),
+        List.of(HelloFactory.class),
+        List.of(HelloFactory.class));
+    PluginHost.Reload rolledBack = host.reload();
+    assertThat(rolledBack.changed()).isTrue();
+    assertThat(rolledBack.loaded()).extracting(PluginInfo::version).containsExactly("2.0.0");
+    assertThat(rolledBack.removed()).extracting(PluginInfo::version).containsExactly("1.2.3");
+    assertThat(host.factory("hello").orElseThrow()).isNotSameAs(first);
+    rolledBack.rollback();
+    assertThat(host.factory("hello").orElseThrow()).isSameAs(first);
+    assertThat(host.retired()).isEmpty();
+
+    PluginHost.Reload committed = host.reload();
+    assertThat(committed.loaded()).extracting(PluginInfo::version).containsExactly("2.0.0");
+    committed.commit();
+    assertThat(host.pluginFor("hello").orElseThrow().version()).isEqualTo("2.0.0");
+    assertThat(host.plugins())
+        .filteredOn(p -> p.path().endsWith("hello-1.jar"))
+        .singleElement()
+        .satisfies(p -> assertThat(p.error()).contains("superseded by version 2.0.0"));
+    // A chain built from 1.2.3 is still reachable: the old version stays loaded.
+    assertThat(host.retired())
+        .extracting(PluginInfo::state)
+        .containsExactly(PluginInfo.State.RETIRED);
+    assertThat(host.releaseUnused()).isEqualTo(1);
+    assertThat(oldChain.plugins()).containsExactly("hello");
+
+    // Nothing changed on disk: a reload is a no-op.
+    PluginHost.Reload none = host.reload();
+    assertThat(none.changed()).isFalse();
+    none.commit();
+  }
 }

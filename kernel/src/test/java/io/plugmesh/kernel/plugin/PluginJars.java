@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
@@ -24,6 +25,21 @@ final class PluginJars {
    */
   static Path write(Path file, String properties, List<Class<?>> extensions, List<Class<?>> classes)
       throws IOException {
+    return write(file, properties, extensions, classes, Map.of());
+  }
+
+  /**
+   * Writes a plugin jar with extra resources.
+   *
+   * @param resources resource name to content
+   */
+  static Path write(
+      Path file,
+      String properties,
+      List<Class<?>> extensions,
+      List<Class<?>> classes,
+      Map<String, String> resources)
+      throws IOException {
     try (OutputStream out = Files.newOutputStream(file);
         JarOutputStream jar = new JarOutputStream(out)) {
       if (properties != null) {
@@ -34,6 +50,9 @@ final class PluginJars {
         index.append(extension.getName()).append('\n');
       }
       put(jar, "META-INF/extensions.idx", index.toString().getBytes(StandardCharsets.UTF_8));
+      for (Map.Entry<String, String> resource : resources.entrySet()) {
+        put(jar, resource.getKey(), resource.getValue().getBytes(StandardCharsets.UTF_8));
+      }
       for (Class<?> type : classes) {
         String resource = type.getName().replace('.', '/') + ".class";
         try (InputStream in = type.getClassLoader().getResourceAsStream(resource)) {
