@@ -64,6 +64,9 @@ public final class ControlClient implements AutoCloseable {
   /** How often an idle stream is pinged to notice a dead control service: 10 s. */
   public static final long KEEPALIVE_SECONDS = 10;
 
+  /** The largest snapshot accepted from the control service: 64 MiB. */
+  public static final int MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -263,6 +266,7 @@ public final class ControlClient implements AutoCloseable {
     return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(false)
+        .maxInboundMessageSize(MAX_SNAPSHOT_BYTES)
         .build();
   }
 
