@@ -164,10 +164,8 @@ public final class Distributor extends ControlPlaneGrpc.ControlPlaneImplBase
     if (s == null) {
       return Optional.empty();
     }
-    ResourceSet set = s.desired();
-    if (set == null) {
-      set = Selection.select(state, registry.instances(), s.hello().getService(), s.labels());
-    }
+    ResourceSet set =
+        Selection.select(state, registry.instances(), s.hello().getService(), s.labels());
     return Optional.of(Map.entry(s.hello(), set));
   }
 
