@@ -232,6 +232,15 @@ public final class ControlServer implements AutoCloseable {
   }
 
   /**
+   * The service registry.
+   *
+   * @return the registry
+   */
+  public ServiceRegistry registry() {
+    return registry;
+  }
+
+  /**
    * Why the stored state is not being distributed (a bad file edit), or null.
    *
    * @return the error
