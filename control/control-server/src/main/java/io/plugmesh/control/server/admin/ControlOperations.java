@@ -149,7 +149,7 @@ public final class ControlOperations {
     } catch (StateStore.StoreException e) {
       return b.clearChanges().setMessage(e.getMessage()).build();
     }
-    publish();
+    distributor.update(DesiredState.of(revision, candidate.all()));
     return b.setRevision(revision).setMessage("stored").build();
   }
 
@@ -182,8 +182,9 @@ public final class ControlOperations {
     }
     List<Resource> remaining = new ArrayList<>(current.all());
     remaining.removeIf(r -> keys.contains(r.key()));
+    DesiredState checked;
     try {
-      check(DesiredState.of(current.revision(), remaining));
+      checked = check(DesiredState.of(current.revision(), remaining));
     } catch (ConfigError e) {
       return DeleteResponse.newBuilder()
           .addAllProblems(problems(e))
@@ -196,19 +197,10 @@ public final class ControlOperations {
     } catch (StateStore.StoreException e) {
       return DeleteResponse.newBuilder().setMessage(e.getMessage()).build();
     }
-    publish();
+    distributor.update(DesiredState.of(revision, checked.all()));
     DeleteResponse.Builder b = DeleteResponse.newBuilder().setRevision(revision);
     keys.forEach(k -> b.addDeleted(k.toString()));
     return b.setMessage("deleted").build();
-  }
-
-  /** Hands the store's new state to the distributor now (watches also do, later). */
-  private void publish() {
-    try {
-      distributor.update(validator.canonical(store.load()));
-    } catch (ConfigError e) {
-      // the stored state was checked; a concurrent file edit broke it: the watch reports it
-    }
   }
 
   /**
@@ -249,11 +241,13 @@ public final class ControlOperations {
   }
 
   private Map<Resource.Key, Resource> canonicalOrRaw(DesiredState state) {
-    DesiredState s;
-    try {
-      s = validator.canonical(state);
-    } catch (ConfigError e) {
-      s = state;
+    DesiredState s = distributor.state();
+    if (s.revision() != state.revision()) {
+      try {
+        s = validator.canonical(state);
+      } catch (ConfigError e) {
+        s = state;
+      }
     }
     Map<Resource.Key, Resource> m = new LinkedHashMap<>();
     s.all().forEach(r -> m.put(r.key(), r));

@@ -43,7 +43,10 @@ public final class Documents {
     }
     Object tree;
     try {
-      tree = YAML.readValue(text, Object.class);
+      tree =
+          text.stripLeading().startsWith("{")
+              ? JSON.readValue(text, Object.class)
+              : YAML.readValue(text, Object.class);
     } catch (JacksonException e) {
       throw error(source, "", "not valid YAML or JSON: " + e.getOriginalMessage());
     }

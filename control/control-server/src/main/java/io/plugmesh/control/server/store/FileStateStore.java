@@ -34,7 +34,7 @@ public final class FileStateStore implements StateStore {
   private static final Logger log = LoggerFactory.getLogger(FileStateStore.class);
 
   /** The file the admin API writes. */
-  public static final String MANAGED_FILE = "zz-applied-by-api.yaml";
+  public static final String MANAGED_FILE = "zz-applied-by-api.json";
 
   /** How often the directory is checked for edits: 500 ms. */
   public static final long POLL_MILLIS = 500;
@@ -187,11 +187,7 @@ public final class FileStateStore implements StateStore {
       Map<String, Object> doc = DesiredState.of(0, ordered).document();
       try {
         Path tmp = Files.createTempFile(dir, ".applied", ".tmp");
-        Files.writeString(
-            tmp,
-            "# Written by the plugmesh control service (admin API); edits here are kept.\n"
-                + Documents.yaml(doc),
-            StandardCharsets.UTF_8);
+        Files.writeString(tmp, Documents.prettyJson(doc), StandardCharsets.UTF_8);
         try {
           Files.move(
               tmp, managed, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -55,6 +55,34 @@ public final class Validator implements AutoCloseable {
   private ChainBuilder chains;
   private final Path emptyDir;
 
+  /** The most route check results kept (a route's checks depend only on it and the catalog). */
+  public static final int MAX_CACHED_ROUTES = 50_000;
+
+  /** The most whole-config check results kept. */
+  public static final int MAX_CACHED_RESULTS = 64;
+
+  private final Map<String, List<ConfigError.Problem>> results =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<ConfigError.Problem>> eldest) {
+          return size() > MAX_CACHED_RESULTS;
+        }
+      };
+
+  // Plugin checks per route, valid for the current catalog: only changed routes are checked again.
+  private final Map<RouteConfig, List<PluginConfigException.Problem>> routeChecks =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(
+            Map.Entry<RouteConfig, List<PluginConfigException.Problem>> eldest) {
+          return size() > MAX_CACHED_ROUTES;
+        }
+      };
+
   /**
    * A validator over a catalog.
    *
@@ -235,6 +263,19 @@ public final class Validator implements AutoCloseable {
    */
   public synchronized List<ConfigError.Problem> check(
       ResourceSet selected, Set<String> proxyPlugins, String target) {
+    chains();
+    String key = catalog.revision() + "|" + selected.version() + "|" + proxyPlugins + "|" + target;
+    List<ConfigError.Problem> cached = results.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    List<ConfigError.Problem> problems = checkUncached(selected, proxyPlugins, target);
+    results.put(key, List.copyOf(problems));
+    return problems;
+  }
+
+  private List<ConfigError.Problem> checkUncached(
+      ResourceSet selected, Set<String> proxyPlugins, String target) {
     MeshConfig config;
     try {
       config = ConfigLoader.fromTree(selected.configTree(), target);
@@ -269,16 +310,20 @@ public final class Validator implements AutoCloseable {
       }
     }
     ChainBuilder builder = chains();
-    try {
-      builder.buildAll(config.routes(), 1);
-    } catch (PluginConfigException e) {
-      for (PluginConfigException.Problem p : e.problems()) {
-        int routeIndex = 0;
-        while (routeIndex < config.routes().size()
-            && !config.routes().get(routeIndex).name().equals(p.route())) {
-          routeIndex++;
+    for (int i = 0; i < config.routes().size(); i++) {
+      RouteConfig route = config.routes().get(i);
+      List<PluginConfigException.Problem> routeProblems = routeChecks.get(route);
+      if (routeProblems == null) {
+        try {
+          builder.build(route, 1);
+          routeProblems = List.of();
+        } catch (PluginConfigException e) {
+          routeProblems = e.problems();
         }
-        StringBuilder field = new StringBuilder("routes[").append(routeIndex).append(']');
+        routeChecks.put(route, routeProblems);
+      }
+      for (PluginConfigException.Problem p : routeProblems) {
+        StringBuilder field = new StringBuilder("routes[").append(i).append(']');
         if (p.pluginIndex() >= 0) {
           field.append(".plugins[").append(p.pluginIndex()).append(']');
         }
@@ -325,6 +370,8 @@ public final class Validator implements AutoCloseable {
       host = PluginHost.load(emptyDir, Kernel.PLUGIN_API_VERSION, usable);
     }
     chains = new ChainBuilder(host, services);
+    routeChecks.clear();
+    results.clear();
     builtRevision = revision;
     return chains;
   }
