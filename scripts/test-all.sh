@@ -9,6 +9,7 @@ declare -A NEEDED=(
   [promtool]=prometheus
   [curl]=curl
   [openssl]=openssl
+  [etcd]=etcd-server
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

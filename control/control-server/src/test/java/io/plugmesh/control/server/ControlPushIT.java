@@ -177,6 +177,7 @@ class ControlPushIT {
             null,
             List.of(new TestFilters.Tag()))) {
       await().atMost(Duration.ofSeconds(10)).until(() -> connected().containsKey("c"));
+      assertThat(c.kernel.plugins().filterNames()).containsExactly("tag");
       String withAuthn =
           config("one")
               .replace(

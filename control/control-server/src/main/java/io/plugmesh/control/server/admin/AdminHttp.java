@@ -110,6 +110,12 @@ public final class AdminHttp implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
+      route(ex);
+    }
+  }
+
+  private void route(HttpExchange ex) {
+    try {
       if (!auth.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
         send(
             ex,
@@ -167,6 +173,8 @@ public final class AdminHttp implements AutoCloseable {
         case "registry" -> registry(ex, parts.size() > 2 ? parts.get(2) : "");
         default -> send(ex, 404, error("no such endpoint " + path));
       }
+    } catch (IOException e) {
+      log.debug("admin request {}: {}", ex.getRequestURI(), e.toString());
     } catch (IllegalArgumentException e) {
       sendQuietly(ex, 400, error(e.getMessage()));
     } catch (ServiceRegistry.UnknownLeaseException e) {

@@ -95,11 +95,16 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     process.destroy();
-    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       process.destroyForcibly();
-      process.waitFor(5, TimeUnit.SECONDS);
     }
     try (var paths = Files.walk(dataDir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

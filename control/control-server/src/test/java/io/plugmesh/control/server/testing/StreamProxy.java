@@ -13,6 +13,7 @@ import io.plugmesh.control.api.v1.PluginDescriptor;
 import io.plugmesh.control.api.v1.ProxyMessage;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A proxy reduced to its protocol: says hello, applies each snapshot to its resource set, reads it
@@ -31,8 +32,8 @@ public final class StreamProxy implements AutoCloseable {
             .maxInboundMessageSize(64 * 1024 * 1024)
             .build();
     Object lock = new Object();
-    StreamObserver<ProxyMessage>[] holder = new StreamObserver[1];
-    holder[0] =
+    AtomicReference<StreamObserver<ProxyMessage>> holder = new AtomicReference<>();
+    holder.set(
         ControlPlaneGrpc.newStub(channel).stream(
             new StreamObserver<>() {
               @Override
@@ -43,13 +44,15 @@ public final class StreamProxy implements AutoCloseable {
                 }
                 current = next;
                 synchronized (lock) {
-                  holder[0].onNext(
-                      ProxyMessage.newBuilder()
-                          .setAck(
-                              Ack.newBuilder()
-                                  .setVersion(m.getSnapshot().getVersion())
-                                  .setNonce(m.getSnapshot().getNonce()))
-                          .build());
+                  holder
+                      .get()
+                      .onNext(
+                          ProxyMessage.newBuilder()
+                              .setAck(
+                                  Ack.newBuilder()
+                                      .setVersion(m.getSnapshot().getVersion())
+                                      .setNonce(m.getSnapshot().getNonce()))
+                              .build());
                 }
               }
 
@@ -58,8 +61,8 @@ public final class StreamProxy implements AutoCloseable {
 
               @Override
               public void onCompleted() {}
-            });
-    out = holder[0];
+            }));
+    out = holder.get();
     synchronized (lock) {
       out.onNext(
           ProxyMessage.newBuilder()
@@ -75,8 +78,12 @@ public final class StreamProxy implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     channel.shutdownNow();
-    channel.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
