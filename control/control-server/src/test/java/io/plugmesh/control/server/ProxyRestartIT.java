@@ -96,6 +96,7 @@ class ProxyRestartIT {
               .formatted(listenerPort, upstream.address());
       assertThat(server.operations().apply(config, false).getProblemsList()).isEmpty();
       int controlPort = server.grpcPort();
+      long t0 = System.nanoTime();
       proxy = startProxy(controlPort, adminPort, "proxy-1.log");
       await().atMost(Duration.ofSeconds(30)).until(() -> answers(listenerPort, "/echo", 200));
       await()
@@ -111,14 +112,20 @@ class ProxyRestartIT {
               .findFirst()
               .orElseThrow();
       assertThat(get(adminPort, "/ready").body()).contains("\"stale\":false");
+      long t1 = System.nanoTime();
 
       // the control service goes away, then the proxy restarts
       server.shutdownNow();
       server = null;
       proxy.destroy();
       assertThat(proxy.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      long t2 = System.nanoTime();
       proxy = startProxy(controlPort, adminPort, "proxy-2.log");
       await().atMost(Duration.ofSeconds(30)).until(() -> answers(listenerPort, "/echo", 200));
+      long t3 = System.nanoTime();
+      System.out.printf(
+          "proxy process: first start to serving %d ms, stop %d ms, restart to serving %d ms%n",
+          (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
       HttpResponse<String> ready = get(adminPort, "/ready");
       assertThat(ready.body()).contains("\"stale\":true").contains(acked);
       assertThat(upstream.requests()).isGreaterThanOrEqualTo(2);
