@@ -143,7 +143,7 @@ public class ScaleIT {
         "SCALE %d routes x %d proxies (%d kernels): first apply (validate+store) %d ms, first full push"
             + " to all ACKed %d ms; one-route change to all ACKed: %s ms (of which the apply"
             + " call, parsing and validating the 1,000-route document: %s ms; all %d"
-            + " protocol-level proxies had it after %s ms, the rest is the kernels' apply)%n",
+            + " protocol-level proxies had it after %s ms)%n",
         ROUTES,
         PROXIES,
         KERNELS,
