@@ -11,6 +11,7 @@ declare -A NEEDED=(
   [curl]=curl
   [openssl]=openssl
   [redis-server]=redis-server
+  [etcd]=etcd-server
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -2,13 +2,18 @@ package io.plugmesh.kernel;
 
 import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.config.SettingsLoader;
+import io.plugmesh.kernel.control.ControlClient;
+import io.plugmesh.kernel.control.ControlSettings;
 import io.plugmesh.kernel.runtime.ConfigFileWatcher;
 import io.plugmesh.kernel.runtime.Demo;
 import io.plugmesh.kernel.runtime.Kernel;
 import io.plugmesh.kernel.runtime.PluginDirectoryWatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /** The {@code plugmesh} command: run a proxy from a config file, or the local demo. */
@@ -16,12 +21,16 @@ public final class Main {
   private static final String USAGE =
       """
       usage: plugmesh proxy --config FILE [--settings FILE] [--admin HOST:PORT] [--plugins DIR]
-                            [--plugin-watch on|off]
+             plugmesh proxy --control HOST:PORT[,HOST:PORT...] --node-id ID [--service NAME]
+                            [--label KEY=VALUE]... [--state-dir DIR] [--settings FILE] ...
+             (both: [--plugin-watch on|off])
              plugmesh demo
 
-        proxy   run a proxy from a static config file; edits to the file apply atomically;
-                plugin jars added to or replaced in the plugins directory are loaded without a
-                restart (unless --plugin-watch off; POST /plugins/reload on the admin port too)
+        proxy   run a proxy from a static config file (edits apply atomically), or from the
+                control service (token from PLUGMESH_CONTROL_TOKEN; the last good config is
+                kept in --state-dir and served after a restart while the service is away);
+                plugin jars added to or replaced in the plugins directory load without a restart
+                (unless --plugin-watch off; POST /plugins/reload on the admin port too)
         demo    run a local demo: sample services behind a proxy, with commands to try
       """;
 
@@ -54,6 +63,11 @@ public final class Main {
     Path settingsFile = null;
     String adminAddress = null;
     Path pluginsDir = null;
+    List<String> controlServers = new ArrayList<>();
+    String nodeId = null;
+    String service = "";
+    Map<String, String> labels = new LinkedHashMap<>();
+    Path stateDir = null;
     boolean watchPlugins = true;
     for (int i = 0; i < args.size(); i++) {
       String flag = args.get(i);
@@ -66,6 +80,17 @@ public final class Main {
         case "--settings" -> settingsFile = Path.of(value);
         case "--admin" -> adminAddress = value;
         case "--plugins" -> pluginsDir = Path.of(value);
+        case "--control" -> controlServers.addAll(List.of(value.split(",")));
+        case "--node-id" -> nodeId = value;
+        case "--service" -> service = value;
+        case "--label" -> {
+          int eq = value.indexOf('=');
+          if (eq <= 0) {
+            fail("--label " + value + " (expected: key=value)");
+          }
+          labels.put(value.substring(0, eq), value.substring(eq + 1));
+        }
+        case "--state-dir" -> stateDir = Path.of(value);
         case "--plugin-watch" -> {
           if (!value.equals("on") && !value.equals("off")) {
             fail("--plugin-watch " + value + " (expected: on or off)");
@@ -103,6 +128,23 @@ public final class Main {
               settings.accessLog(),
               settings.limits());
     }
+    if (!controlServers.isEmpty()) {
+      if (nodeId == null) {
+        fail("--control needs --node-id ID (a unique id for this proxy)");
+      }
+      ControlSettings control =
+          ControlSettings.of(
+              controlServers,
+              nodeId,
+              service,
+              labels,
+              System.getenv("PLUGMESH_CONTROL_TOKEN"),
+              stateDir);
+      Kernel kernel = Kernel.start(settings, null, List.of());
+      ControlClient client = ControlClient.start(kernel, control);
+      awaitShutdown(start, settings, kernel, client, watchPlugins(kernel, watchPlugins));
+      return;
+    }
     if (config == null) {
       config = settings.configFile();
     }
@@ -121,19 +163,33 @@ public final class Main {
       fail(e.getMessage());
       return;
     }
-    PluginDirectoryWatcher pluginWatcher =
-        watchPlugins
-            ? PluginDirectoryWatcher.start(kernel, PluginDirectoryWatcher.DEFAULT_POLL_MILLIS)
-            : null;
+    awaitShutdown(start, settings, kernel, watcher, watchPlugins(kernel, watchPlugins));
+  }
+
+  private static AutoCloseable watchPlugins(Kernel kernel, boolean on) {
+    return on
+        ? PluginDirectoryWatcher.start(kernel, PluginDirectoryWatcher.DEFAULT_POLL_MILLIS)
+        : () -> {};
+  }
+
+  private static void awaitShutdown(
+      long start,
+      ProxySettings settings,
+      Kernel kernel,
+      AutoCloseable source,
+      AutoCloseable pluginWatcher)
+      throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  if (pluginWatcher != null) {
+                  try {
                     pluginWatcher.close();
+                    source.close();
+                  } catch (Exception e) {
+                    System.err.println("plugmesh: " + e);
                   }
-                  watcher.close();
                   kernel.close();
                   stopped.countDown();
                 },

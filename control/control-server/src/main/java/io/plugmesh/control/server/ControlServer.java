@@ -1,0 +1,294 @@
+package io.plugmesh.control.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.etcd.jetcd.Client;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.plugmesh.control.api.v1.ProxyStatus;
+import io.plugmesh.control.server.admin.AdminGrpcService;
+import io.plugmesh.control.server.admin.AdminHttp;
+import io.plugmesh.control.server.admin.ControlOperations;
+import io.plugmesh.control.server.admin.RegistryGrpcService;
+import io.plugmesh.control.server.admin.TokenAuth;
+import io.plugmesh.control.server.push.Distributor;
+import io.plugmesh.control.server.push.StatusBook;
+import io.plugmesh.control.server.registry.EtcdRegistry;
+import io.plugmesh.control.server.registry.MemoryRegistry;
+import io.plugmesh.control.server.registry.ServiceRegistry;
+import io.plugmesh.control.server.store.DesiredState;
+import io.plugmesh.control.server.store.EtcdMirror;
+import io.plugmesh.control.server.store.EtcdStateStore;
+import io.plugmesh.control.server.store.FileStateStore;
+import io.plugmesh.control.server.store.StateStore;
+import io.plugmesh.control.server.validate.PluginCatalog;
+import io.plugmesh.control.server.validate.Validator;
+import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.kernel.config.ConfigError;
+import io.plugmesh.kernel.control.ControlClient;
+import io.plugmesh.kernel.plugin.PluginHost;
+import io.plugmesh.kernel.runtime.Kernel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A control service replica: the proxy stream (gRPC), the admin API (gRPC and JSON over HTTP,
+ * token-protected) and the service registry, over a file or etcd store.
+ */
+public final class ControlServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+
+  /** The largest admin request or proxy message accepted: 16 MiB. */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  /**
+   * How a replica runs.
+   *
+   * @param host the address to bind (gRPC and HTTP)
+   * @param grpcPort the gRPC port (proxies, admin, registry), 0 for ephemeral
+   * @param httpPort the JSON admin port, 0 for ephemeral, -1 for none
+   * @param token the admin token (admin API and registry)
+   * @param proxyToken the token proxies must send, or null to accept any proxy
+   * @param storeDir the directory of YAML files (file mode), or null in etcd mode
+   * @param etcdEndpoints etcd URLs (etcd mode), or empty
+   * @param etcdPrefix the etcd key prefix, e.g. {@code /plugmesh}
+   * @param replica this replica's name
+   * @param pluginsDir plugin jars whose filters join the catalog, or null
+   */
+  public record Options(
+      String host,
+      int grpcPort,
+      int httpPort,
+      String token,
+      String proxyToken,
+      Path storeDir,
+      List<String> etcdEndpoints,
+      String etcdPrefix,
+      String replica,
+      Path pluginsDir) {
+    /** Checks the options. */
+    public Options {
+      requireNonNull(host, "host");
+      requireNonNull(token, "token");
+      etcdEndpoints = List.copyOf(etcdEndpoints);
+      if ((storeDir == null) == etcdEndpoints.isEmpty()) {
+        throw new IllegalArgumentException(
+            "store: expected either a directory of YAML files or etcd endpoints");
+      }
+      etcdPrefix = etcdPrefix == null ? "/plugmesh" : etcdPrefix;
+      replica = replica == null ? "control" : replica;
+    }
+  }
+
+  private final Options options;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final PluginCatalog catalog = new PluginCatalog();
+  private final Validator validator = new Validator(catalog);
+  private final StatusBook status;
+  private Client etcd;
+  private EtcdMirror mirror;
+  private StateStore store;
+  private ServiceRegistry registry;
+  private Distributor distributor;
+  private ControlOperations ops;
+  private Server grpc;
+  private AdminHttp http;
+  private volatile String stateError;
+
+  private ControlServer(Options options) {
+    this.options = options;
+    this.status = new StatusBook(options.replica());
+  }
+
+  /**
+   * Starts a replica.
+   *
+   * @param options how
+   * @return the running replica
+   * @throws IOException when a port cannot be bound
+   */
+  public static ControlServer start(Options options) throws IOException {
+    ControlServer server = new ControlServer(requireNonNull(options, "options"));
+    try {
+      server.startAll();
+      return server;
+    } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
+      throw e;
+    }
+  }
+
+  private void startAll() throws IOException {
+    if (options.pluginsDir() != null) {
+      try (PluginHost host =
+          PluginHost.load(
+              options.pluginsDir(), Kernel.PLUGIN_API_VERSION, List.<FilterFactory<?>>of())) {
+        catalog.addAll(ControlClient.descriptors(host));
+      }
+    }
+    Runnable refreshCatalog = () -> {};
+    Supplier<List<ProxyStatus>> remote = List::of;
+    Runnable catalogChanged;
+    if (options.storeDir() != null) {
+      store = new FileStateStore(options.storeDir());
+      registry = new MemoryRegistry();
+      catalogChanged = () -> {};
+    } else {
+      etcd = Client.builder().endpoints(options.etcdEndpoints().toArray(String[]::new)).build();
+      mirror = new EtcdMirror(etcd, options.etcdPrefix());
+      closeables.add(mirror);
+      mirror.saveDescriptors(new ArrayList<>(catalog.all().values()));
+      catalog.addAll(mirror.loadDescriptors());
+      store =
+          new EtcdStateStore(etcd, String.join(",", options.etcdEndpoints()), options.etcdPrefix());
+      registry = new EtcdRegistry(etcd, options.etcdPrefix());
+      EtcdMirror m = mirror;
+      refreshCatalog = () -> catalog.addAll(m.loadDescriptors());
+      remote = m::statuses;
+      status.mirrorTo(m::publish);
+      catalogChanged = () -> m.saveDescriptors(new ArrayList<>(catalog.all().values()));
+    }
+    closeables.add(store);
+    closeables.add(registry);
+    distributor =
+        new Distributor(options.replica(), catalog, validator, status, registry, catalogChanged);
+    closeables.add(distributor);
+    closeables.add(validator);
+    ops =
+        new ControlOperations(
+            store, validator, catalog, distributor, status, registry, refreshCatalog, remote);
+    store.watch(this::stateChanged);
+    registry.watch(distributor::schedule);
+    stateChanged(store.load());
+
+    TokenAuth admin = new TokenAuth(options.token());
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.grpcPort()))
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .addService(ServerInterceptors.intercept(new AdminGrpcService(ops), admin))
+            .addService(ServerInterceptors.intercept(new RegistryGrpcService(registry), admin));
+    if (options.proxyToken() != null) {
+      builder.addService(
+          ServerInterceptors.intercept(distributor, new TokenAuth(options.proxyToken())));
+    } else {
+      builder.addService(distributor);
+    }
+    grpc = builder.build().start();
+    if (options.httpPort() >= 0) {
+      http = AdminHttp.start(options.host(), options.httpPort(), ops, registry, admin);
+    }
+    log.info(
+        "control replica '{}' serving on {}:{} (gRPC){} with {}",
+        options.replica(),
+        options.host(),
+        grpc.getPort(),
+        http == null ? "" : " and " + options.host() + ":" + http.port() + " (HTTP)",
+        store.describe());
+  }
+
+  private void stateChanged(DesiredState raw) {
+    try {
+      distributor.update(validator.canonical(raw));
+      stateError = null;
+    } catch (ConfigError e) {
+      stateError = e.getMessage();
+      log.error("desired state rejected; proxies keep the last good state: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * The gRPC port.
+   *
+   * @return the port
+   */
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  /**
+   * The HTTP admin port.
+   *
+   * @return the port, or -1 without HTTP
+   */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /**
+   * The operations behind the admin API.
+   *
+   * @return the operations
+   */
+  public ControlOperations operations() {
+    return ops;
+  }
+
+  /**
+   * The service registry.
+   *
+   * @return the registry
+   */
+  public ServiceRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Why the stored state is not being distributed (a bad file edit), or null.
+   *
+   * @return the error
+   */
+  public String stateError() {
+    return stateError;
+  }
+
+  /** Stops at once: open streams are cut, as if the process died. */
+  public void shutdownNow() {
+    if (grpc != null) {
+      grpc.shutdownNow();
+    }
+    closeRest();
+  }
+
+  @Override
+  public void close() {
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        if (!grpc.awaitTermination(2, TimeUnit.SECONDS)) {
+          grpc.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        grpc.shutdownNow();
+      }
+    }
+    closeRest();
+  }
+
+  private synchronized void closeRest() {
+    if (http != null) {
+      http.close();
+      http = null;
+    }
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        log.debug("closing {}: {}", closeables.get(i), e.toString());
+      }
+    }
+    closeables.clear();
+    if (etcd != null) {
+      etcd.close();
+      etcd = null;
+    }
+  }
+}
