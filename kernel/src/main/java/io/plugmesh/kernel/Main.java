@@ -8,9 +8,11 @@ import io.plugmesh.kernel.runtime.ConfigFileWatcher;
 import io.plugmesh.kernel.runtime.Demo;
 import io.plugmesh.kernel.runtime.Kernel;
 import io.plugmesh.kernel.runtime.PluginDirectoryWatcher;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,15 +26,19 @@ public final class Main {
              plugmesh proxy --control HOST:PORT[,HOST:PORT...] --node-id ID [--service NAME]
                             [--label KEY=VALUE]... [--state-dir DIR] [--settings FILE] ...
              (both: [--plugin-watch on|off])
-             plugmesh demo
+             plugmesh demo [--plugins DIR] [--port-offset N]
 
         proxy   run a proxy from a static config file (edits apply atomically), or from the
                 control service (token from PLUGMESH_CONTROL_TOKEN; the last good config is
                 kept in --state-dir and served after a restart while the service is away);
                 plugin jars added to or replaced in the plugins directory load without a restart
                 (unless --plugin-watch off; POST /plugins/reload on the admin port too)
-        demo    run a local demo: sample services behind a proxy, with commands to try
+        demo    run a local demo mesh (control service, two sidecars, sample services, every
+                bundled plugin) with commands to try; Ctrl-C stops it
       """;
+
+  /** The demo module's entry point, used by {@code plugmesh demo} when present. */
+  static final String DEMO_MAIN = "io.plugmesh.demo.Demo";
 
   private Main() {}
 
@@ -49,11 +55,36 @@ public final class Main {
     }
     switch (args[0]) {
       case "proxy" -> proxy(List.of(args).subList(1, args.length));
-      case "demo" -> Demo.run();
+      case "demo" -> demo(Arrays.copyOfRange(args, 1, args.length));
       default -> {
         System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
         System.exit(2);
       }
+    }
+  }
+
+  /**
+   * Runs the demo mesh of the {@code demo} module when it is on the class path (the distribution),
+   * else the kernel's own single-proxy demo.
+   */
+  private static void demo(String[] args) throws Exception {
+    Class<?> demo;
+    try {
+      demo = Class.forName(DEMO_MAIN);
+    } catch (ClassNotFoundException absent) {
+      if (args.length > 0) {
+        fail("demo: options need the demo module on the class path: " + String.join(" ", args));
+      }
+      Demo.run();
+      return;
+    }
+    try {
+      demo.getMethod("main", String[].class).invoke(null, (Object) args);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
