@@ -88,6 +88,9 @@ public final class ControlServer implements AutoCloseable {
     }
   }
 
+  /** The shortest keepalive ping interval accepted from proxies. */
+  public static final long PERMIT_KEEPALIVE_SECONDS = 5;
+
   private final Options options;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final PluginCatalog catalog = new PluginCatalog();
@@ -173,6 +176,10 @@ public final class ControlServer implements AutoCloseable {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.grpcPort()))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            // Proxies ping every 10 s to notice a dead replica fast; allow it (gRPC's default
+            // of 5 minutes answers such pings with GOAWAY too_many_pings).
+            .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .addService(ServerInterceptors.intercept(new AdminGrpcService(ops), admin))
             .addService(ServerInterceptors.intercept(new RegistryGrpcService(registry), admin));
     if (options.proxyToken() != null) {

@@ -8,6 +8,8 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
@@ -63,6 +65,10 @@ final class TracingSdk implements AutoCloseable {
               .setExporterTimeout(export.timeout())
               .build();
       builder.addSpanProcessor(processor);
+    } else {
+      // Without any processor the SDK hands out a no-op tracer whose ids are all zero; with export
+      // off, ids and propagation must still work.
+      builder.addSpanProcessor(IdsOnly.INSTANCE);
     }
     return new TracingSdk(builder.build());
   }
@@ -112,5 +118,26 @@ final class TracingSdk implements AutoCloseable {
   @Override
   public void close() {
     provider.shutdown().join(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** A processor that keeps nothing: spans get real ids and propagate, nothing is exported. */
+  private enum IdsOnly implements SpanProcessor {
+    INSTANCE;
+
+    @Override
+    public void onStart(io.opentelemetry.context.Context parentContext, ReadWriteSpan span) {}
+
+    @Override
+    public boolean isStartRequired() {
+      return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {}
+
+    @Override
+    public boolean isEndRequired() {
+      return false;
+    }
   }
 }

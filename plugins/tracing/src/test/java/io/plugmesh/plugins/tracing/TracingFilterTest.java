@@ -315,6 +315,19 @@ class TracingFilterTest {
   }
 
   @Test
+  void exportOffStillCreatesIdsAndPropagates() {
+    try (FilterHarness h =
+        FilterHarness.of(
+            new TracingFilterFactory(), Map.of("exporter", Map.of("protocol", "none")))) {
+      TestResponse response = h.send(TestRequest.get("/"));
+      TraceContext trace = response.context().get(ContextKeys.TRACE).orElseThrow();
+      assertThat(trace.traceId()).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
+      Matcher tp = traceparent(h.upstream().lastRequest());
+      assertThat(tp.group(1)).isEqualTo(trace.traceId());
+    }
+  }
+
+  @Test
   void ratioZeroRecordsNothingButStillPropagatesIds() {
     harness(cfg("sampling", Map.of("ratio", 0)), FakeUpstream.respond(200));
     TestResponse response = harness.send(TestRequest.get("/"));
