@@ -174,6 +174,17 @@ class DemoIT {
   }
 
   @Test
+  void aRequestWithoutTraceContextStartsATraceTheServiceSees() throws Exception {
+    HttpResponse<String> response = get("/reviews/2", "authorization", bearer(demo.readerToken()));
+    assertThat(response.statusCode()).isEqualTo(200);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("traceparent: 00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
+            .matcher(response.body());
+    assertThat(m.find()).as("the service received a traceparent: %s", response.body()).isTrue();
+    assertThat(m.group(1)).isNotEqualTo("0".repeat(32));
+  }
+
+  @Test
   void metricsCountEveryPluginsDecisions() throws Exception {
     get("/reviews/1", "authorization", bearer(demo.readerToken()));
     get("/ratings/1", "authorization", bearer(demo.guestToken()));
