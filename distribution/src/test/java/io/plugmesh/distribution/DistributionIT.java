@@ -203,6 +203,118 @@ class DistributionIT {
   }
 
   @Test
+  void controlServiceAndProxyFromTheTarballServeAConfigAppliedWithPlugmeshctl() throws Exception {
+    assertThat(fileNames(home.resolve("lib")))
+        .as("this distribution ships the control service")
+        .anyMatch(n -> n.startsWith("control-server"));
+    Path dist = copyOfHome();
+    Path fixture = Path.of(System.getProperty("plugmesh.fixture.plugin"));
+    Files.copy(fixture, dist.resolve("plugins").resolve(fixture.getFileName()));
+    Path token = work.resolve("admin.token");
+    Files.writeString(token, "distribution-test-token\n");
+    Path store = Files.createDirectories(work.resolve("control-store"));
+    int controlPort = freePort();
+    Path controlLog = work.resolve("control.log");
+    Process control =
+        startProcess(
+            dist,
+            List.of(
+                dist.resolve("bin/plugmesh-control").toString(),
+                "--store",
+                store.toString(),
+                "--listen",
+                "127.0.0.1:" + controlPort,
+                "--token-file",
+                token.toString()),
+            controlLog);
+    await()
+        .atMost(START_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              if (!control.isAlive()) {
+                throw new AssertionError("control exited:\n" + Files.readString(controlLog));
+              }
+              return portOpen(controlPort);
+            });
+
+    int port = freePort();
+    Path proxyOut = work.resolve("proxy-control.log");
+    proxyLog = proxyOut;
+    Process proxy =
+        startProcess(
+            dist,
+            List.of(
+                dist.resolve("bin/plugmesh").toString(),
+                "proxy",
+                "--control",
+                "127.0.0.1:" + controlPort,
+                "--node-id",
+                "app-1",
+                "--service",
+                "app",
+                "--admin",
+                "127.0.0.1:0",
+                "--state-dir",
+                work.resolve("proxy-state").toString()),
+            proxyOut);
+    await()
+        .atMost(START_TIMEOUT)
+        .until(
+            () -> {
+              if (!proxy.isAlive()) {
+                throw new AssertionError("proxy exited:\n" + Files.readString(proxyOut));
+              }
+              return READY.matcher(Files.readString(proxyOut)).find();
+            });
+
+    Path routes = work.resolve("mesh.yaml");
+    Files.writeString(routes, routes(port, "[{name: hello-fixture, config: {greeting: hello}}]"));
+    List<String> ctl =
+        List.of(
+            dist.resolve("bin/plugmeshctl").toString(),
+            "--server",
+            "127.0.0.1:" + controlPort,
+            "--token-file",
+            token.toString());
+    List<String> apply = new ArrayList<>(ctl);
+    apply.addAll(List.of("apply", "-f", routes.toString()));
+    run(apply, Map.of(), 0);
+
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> get(port, "/echo").headers().firstValue("x-hello").orElse("").equals("hello"));
+    assertThat(upstream.last().header("x-hello")).isEqualTo("hello");
+
+    List<String> status = new ArrayList<>(ctl);
+    status.add("status");
+    assertThat(run(status, Map.of(), 0).output()).contains("app-1");
+  }
+
+  private Process startProcess(Path dir, List<String> command, Path log) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    environment(pb, Map.of());
+    Process process = pb.start();
+    processes.add(process);
+    return process;
+  }
+
+  private static boolean portOpen(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Test
   void configNamingAMissingPluginStopsTheStartWithTheReason() throws Exception {
     // A plugin this build has but this distribution did not choose, else one nobody has.
     Set<String> notShipped = new TreeSet<>(availablePluginIds());
