@@ -16,8 +16,12 @@ import java.nio.file.Path;
  *
  * @param dir the folder of the files
  * @param spiffeId the identity asked for, {@code spiffe://<trust-domain>/ns/<namespace>/sa/<sa>}
+ * @param controlCaFile when set, the control API is reached over TLS and its certificate must chain
+ *     to a root in this file (the bundle the proxy was bootstrapped with) or in the trust bundle
+ *     received since, and hold {@code spiffe://<trust-domain>/ns/plugmesh/sa/control}; null for
+ *     plaintext
  */
-public record CertificateSettings(Path dir, String spiffeId) {
+public record CertificateSettings(Path dir, String spiffeId, Path controlCaFile) {
   /** The certificate chain file name. */
   public static final String CERTIFICATE_FILE = "cert.pem";
 
@@ -42,6 +46,35 @@ public record CertificateSettings(Path dir, String spiffeId) {
       throw new IllegalArgumentException(
           "spiffeId: '" + spiffeId + "' (expected: spiffe://<trust-domain>/ns/<ns>/sa/<sa>)");
     }
+  }
+
+  /**
+   * Settings for a plaintext control API.
+   *
+   * @param dir the folder of the files
+   * @param spiffeId the identity asked for
+   */
+  public CertificateSettings(Path dir, String spiffeId) {
+    this(dir, spiffeId, null);
+  }
+
+  /**
+   * These settings with the control API over TLS, verified with a CA file.
+   *
+   * @param caFile the bootstrap trust bundle
+   * @return the settings
+   */
+  public CertificateSettings withControlCaFile(Path caFile) {
+    return new CertificateSettings(dir, spiffeId, requireNonNull(caFile, "caFile"));
+  }
+
+  /**
+   * The control service's identity in this proxy's trust domain.
+   *
+   * @return {@code spiffe://<trust-domain>/ns/plugmesh/sa/control}
+   */
+  public String controlIdentity() {
+    return "spiffe://" + URI.create(spiffeId).getHost() + "/ns/plugmesh/sa/control";
   }
 
   /**

@@ -9,6 +9,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -82,6 +83,7 @@ public final class ControlClient implements AutoCloseable {
   private volatile boolean applied;
   private long attempts;
   private volatile WorkloadCertificates certificates;
+  private volatile CertificateSettings certificateSettings;
 
   private ControlClient(Kernel kernel, ControlSettings settings) {
     this.kernel = requireNonNull(kernel, "kernel");
@@ -120,6 +122,7 @@ public final class ControlClient implements AutoCloseable {
       Kernel kernel, ControlSettings settings, CertificateSettings certificates)
       throws IOException {
     ControlClient client = new ControlClient(kernel, settings);
+    client.certificateSettings = certificates;
     client.certificates =
         WorkloadCertificates.start(client::nextChannel, settings.token(), certificates);
     client.restore();
@@ -307,11 +310,34 @@ public final class ControlClient implements AutoCloseable {
   }
 
   private ManagedChannel channel(String target) {
-    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+    return channelBuilder(target, certificateSettings)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(false)
         .maxInboundMessageSize(MAX_SNAPSHOT_BYTES)
         .build();
+  }
+
+  /**
+   * A channel builder to a control replica: plaintext, or TLS verified with the CA file and trust
+   * bundle of {@code certificates} when it names a control CA file.
+   *
+   * @param target the replica, {@code host:port}
+   * @param certificates the certificate settings, or null
+   * @return the builder
+   */
+  public static io.grpc.ManagedChannelBuilder<?> channelBuilder(
+      String target, CertificateSettings certificates) {
+    if (certificates == null || certificates.controlCaFile() == null) {
+      return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+    }
+    return Grpc.newChannelBuilder(
+        target,
+        TlsChannelCredentials.newBuilder()
+            .trustManager(
+                new ControlTrust(
+                    List.of(certificates.controlCaFile(), certificates.bundleFile()),
+                    certificates.controlIdentity()))
+            .build());
   }
 
   private Hello hello() {

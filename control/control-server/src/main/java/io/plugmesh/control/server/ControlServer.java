@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.plugmesh.control.api.v1.ProxyStatus;
 import io.plugmesh.control.server.admin.AdminGrpcService;
@@ -16,6 +17,7 @@ import io.plugmesh.control.server.ca.CertificateAuthority;
 import io.plugmesh.control.server.ca.CertificateService;
 import io.plugmesh.control.server.ca.JoinTokenAuth;
 import io.plugmesh.control.server.ca.SecurityOptions;
+import io.plugmesh.control.server.ca.ServerCertificate;
 import io.plugmesh.control.server.push.Distributor;
 import io.plugmesh.control.server.push.StatusBook;
 import io.plugmesh.control.server.registry.EtcdRegistry;
@@ -190,13 +192,20 @@ public final class ControlServer implements AutoCloseable {
     stateChanged(store.load());
 
     TokenAuth admin = new TokenAuth(options.token());
+    InetSocketAddress address = new InetSocketAddress(options.host(), options.grpcPort());
+    if (security != null) {
+      ca = openCa();
+    }
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.grpcPort()))
+        (security != null && security.tls()
+                ? NettyServerBuilder.forAddress(
+                    address,
+                    TlsServerCredentials.newBuilder().keyManager(new ServerCertificate(ca)).build())
+                : NettyServerBuilder.forAddress(address))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .addService(ServerInterceptors.intercept(new AdminGrpcService(ops), admin))
             .addService(ServerInterceptors.intercept(new RegistryGrpcService(registry), admin));
     if (security != null) {
-      ca = openCa();
       JoinTokenAuth proxies = new JoinTokenAuth(security.joinTokens());
       builder.addService(ServerInterceptors.intercept(distributor, proxies));
       builder.addService(ServerInterceptors.intercept(new CertificateService(ca), proxies));

@@ -175,6 +175,23 @@ public final class CertificateAuthority {
   }
 
   /**
+   * Signs a certificate request for any identity of this trust domain with a given lifetime; for
+   * the control service's own certificate, never for proxies.
+   *
+   * @param csrPem the request
+   * @param identity the identity
+   * @param lifetime how long it is valid
+   * @return the certificate
+   */
+  X509Certificate signAs(String csrPem, SpiffeId identity, Duration lifetime) {
+    MeshCa ca;
+    synchronized (this) {
+      ca = signing.ca();
+    }
+    return ca.sign(csrPem, identity, lifetime);
+  }
+
+  /**
    * Every trusted root, oldest first.
    *
    * @return the roots

@@ -114,6 +114,15 @@ public final class JoinTokens {
   }
 
   /**
+   * The identities tokens entitle to.
+   *
+   * @return the distinct identities
+   */
+  public java.util.Set<Identity> identities() {
+    return java.util.Set.copyOf(byDigest.values());
+  }
+
+  /**
    * How many tokens there are.
    *
    * @return the count
