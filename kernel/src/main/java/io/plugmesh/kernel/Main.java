@@ -2,6 +2,7 @@ package io.plugmesh.kernel;
 
 import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.config.SettingsLoader;
+import io.plugmesh.kernel.control.CertificateSettings;
 import io.plugmesh.kernel.control.ControlClient;
 import io.plugmesh.kernel.control.ControlSettings;
 import io.plugmesh.kernel.runtime.ConfigFileWatcher;
@@ -24,7 +25,9 @@ public final class Main {
       """
       usage: plugmesh proxy --config FILE [--settings FILE] [--admin HOST:PORT] [--plugins DIR]
              plugmesh proxy --control HOST:PORT[,HOST:PORT...] --node-id ID [--service NAME]
-                            [--label KEY=VALUE]... [--state-dir DIR] [--settings FILE] ...
+                            [--label KEY=VALUE]... [--state-dir DIR] [--settings FILE]
+                            [--cert-dir DIR [--trust-domain TD] [--namespace NS]
+                             [--control-ca FILE]] ...
              (both: [--plugin-watch on|off])
              plugmesh demo [--plugins DIR] [--port-offset N]
 
@@ -32,7 +35,11 @@ public final class Main {
                 control service (token from PLUGMESH_CONTROL_TOKEN; the last good config is
                 kept in --state-dir and served after a restart while the service is away);
                 plugin jars added to or replaced in the plugins directory load without a restart
-                (unless --plugin-watch off; POST /plugins/reload on the admin port too)
+                (unless --plugin-watch off; POST /plugins/reload on the admin port too);
+                with --cert-dir, a workload certificate for
+                spiffe://TD/ns/NS/sa/SERVICE is kept there (cert.pem, key.pem, bundle.pem) from
+                the control service's CA, PLUGMESH_CONTROL_TOKEN being the join token;
+                --control-ca FILE: reach the control service over TLS, trusting these roots
         demo    run a local demo mesh (control service, two sidecars, sample services, every
                 bundled plugin) with commands to try; Ctrl-C stops it
       """;
@@ -99,6 +106,10 @@ public final class Main {
     String service = "";
     Map<String, String> labels = new LinkedHashMap<>();
     Path stateDir = null;
+    Path certDir = null;
+    String trustDomain = "cluster.local";
+    String namespace = "default";
+    Path controlCa = null;
     boolean watchPlugins = true;
     for (int i = 0; i < args.size(); i++) {
       String flag = args.get(i);
@@ -122,6 +133,10 @@ public final class Main {
           labels.put(value.substring(0, eq), value.substring(eq + 1));
         }
         case "--state-dir" -> stateDir = Path.of(value);
+        case "--cert-dir" -> certDir = Path.of(value);
+        case "--trust-domain" -> trustDomain = value;
+        case "--namespace" -> namespace = value;
+        case "--control-ca" -> controlCa = Path.of(value);
         case "--plugin-watch" -> {
           if (!value.equals("on") && !value.equals("off")) {
             fail("--plugin-watch " + value + " (expected: on or off)");
@@ -172,7 +187,22 @@ public final class Main {
               System.getenv("PLUGMESH_CONTROL_TOKEN"),
               stateDir);
       Kernel kernel = Kernel.start(settings, null, List.of());
-      ControlClient client = ControlClient.start(kernel, control);
+      ControlClient client;
+      if (certDir != null) {
+        if (service.isEmpty()) {
+          fail("--cert-dir needs --service NAME (the identity's service account)");
+        }
+        CertificateSettings certs =
+            CertificateSettings.of(certDir, trustDomain, namespace, service);
+        client =
+            ControlClient.start(
+                kernel, control, controlCa == null ? certs : certs.withControlCaFile(controlCa));
+      } else if (controlCa != null) {
+        fail("--control-ca needs --cert-dir DIR");
+        return;
+      } else {
+        client = ControlClient.start(kernel, control);
+      }
       awaitShutdown(start, settings, kernel, client, watchPlugins(kernel, watchPlugins));
       return;
     }

@@ -17,8 +17,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,12 +45,78 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
+  /** Endpoints open without the admin token: probes and scrapes. */
+  private static final List<String> OPEN = List.of("/live", "/ready", "/metrics");
+
+  /** What replaces a secret value in {@code /config}. */
+  static final String REDACTED = "<redacted>";
+
   private final AdminState state;
   private final Executor worker;
+  private final byte[] expectedAuthorization;
 
   AdminHandler(AdminState state, Executor worker) {
+    this(state, worker, null);
+  }
+
+  AdminHandler(AdminState state, Executor worker, String token) {
     this.state = state;
     this.worker = worker;
+    this.expectedAuthorization =
+        token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private boolean authorized(FullHttpRequest request) {
+    if (expectedAuthorization == null) {
+      return true;
+    }
+    String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    return header != null
+        && MessageDigest.isEqual(
+            expectedAuthorization, header.trim().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A copy of a config tree with secret values replaced by {@link #REDACTED}: values of fields
+   * named like a secret ({@link #isSecretField}), at any depth (plugin config included).
+   */
+  @SuppressWarnings("unchecked")
+  static Object redact(Object node) {
+    if (node instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String name = String.valueOf(e.getKey());
+        out.put(
+            name, isSecretField(name) && e.getValue() != null ? REDACTED : redact(e.getValue()));
+      }
+      return out;
+    }
+    if (node instanceof List<?> list) {
+      List<Object> out = new ArrayList<>(list.size());
+      for (Object o : list) {
+        out.add(redact(o));
+      }
+      return out;
+    }
+    return node;
+  }
+
+  /**
+   * Whether a field holds a secret: its name contains secret, password, passwd, token, credential,
+   * or ends with key (e.g. {@code hmacKey}, {@code apiKey}); names of files, paths and folders
+   * holding secrets (e.g. {@code privateKeyFile}) are not secrets themselves.
+   */
+  static boolean isSecretField(String name) {
+    String n = name.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
+    if (n.endsWith("file") || n.endsWith("path") || n.endsWith("dir")) {
+      return false;
+    }
+    return n.contains("secret")
+        || n.contains("password")
+        || n.contains("passwd")
+        || n.contains("token")
+        || n.contains("credential")
+        || n.endsWith("key");
   }
 
   /** One answer: status, content type and body. */
@@ -111,6 +180,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           keepAlive);
       return;
     }
+    if (!OPEN.contains(path) && !authorized(request)) {
+      FullHttpResponse unauthorized =
+          response(
+              Answer.text(
+                  HttpResponseStatus.UNAUTHORIZED,
+                  "admin: "
+                      + path
+                      + " needs the admin token (expected: Authorization: Bearer <token>)"),
+              keepAlive);
+      unauthorized.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+      ctx.writeAndFlush(unauthorized);
+      return;
+    }
     String accept = request.headers().get(HttpHeaderNames.ACCEPT);
     try {
       worker.execute(() -> write(ctx, answer(path, accept), keepAlive));
@@ -141,7 +223,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         case "/config":
           Map<String, Object> config = new LinkedHashMap<>();
           config.put("version", state.configVersion());
-          config.put("config", state.configTree());
+          config.put("config", redact(state.configTree()));
           return Answer.json(HttpResponseStatus.OK, config);
         case "/plugins":
           return Answer.json(HttpResponseStatus.OK, state.plugins());

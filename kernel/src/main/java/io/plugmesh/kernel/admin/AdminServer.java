@@ -92,6 +92,23 @@ public final class AdminServer implements AutoCloseable {
    * @throws IllegalStateException when the address cannot be bound
    */
   public static AdminServer start(String host, int port, AdminState state, EventLoopGroup group) {
+    return start(host, port, state, group, null);
+  }
+
+  /**
+   * Binds the admin server with a token: {@code /config}, {@code /plugins} and POST endpoints then
+   * answer 401 without {@code Authorization: Bearer <token>}; {@code /live}, {@code /ready} and
+   * {@code /metrics} stay open.
+   *
+   * @param host the address to bind
+   * @param port the port, 0 for an ephemeral one
+   * @param state what the endpoints show
+   * @param group the event loop group
+   * @param token the admin token, or null for none
+   * @return the running server
+   */
+  public static AdminServer start(
+      String host, int port, AdminState state, EventLoopGroup group, String token) {
     requireNonNull(host, "host");
     requireNonNull(state, "state");
     requireNonNull(group, "group");
@@ -112,7 +129,7 @@ public final class AdminServer implements AutoCloseable {
             },
             new ThreadPoolExecutor.AbortPolicy());
     ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
-    AdminHandler handler = new AdminHandler(state, worker);
+    AdminHandler handler = new AdminHandler(state, worker, token);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)

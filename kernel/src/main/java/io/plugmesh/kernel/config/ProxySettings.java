@@ -62,11 +62,38 @@ public record ProxySettings(
    *
    * @param host the address to bind; keep it on loopback unless the admin API is protected
    * @param port the port, 0 for an ephemeral one
+   * @param token when set, {@code /config}, {@code /plugins} and POST endpoints require {@code
+   *     Authorization: Bearer <token>}; {@code /live}, {@code /ready} and {@code /metrics} stay
+   *     open. Null for none.
    */
-  public record Admin(String host, int port) {
+  public record Admin(String host, int port, String token) {
     /** Checks the required parts. */
     public Admin {
       requireNonNull(host, "host");
+      if (token != null && token.isBlank()) {
+        throw new IllegalArgumentException("admin token: empty (expected: a secret string)");
+      }
+    }
+
+    /**
+     * An admin endpoint without a token.
+     *
+     * @param host the address to bind
+     * @param port the port
+     */
+    public Admin(String host, int port) {
+      this(host, port, null);
+    }
+
+    @Override
+    public String toString() {
+      return "Admin[host="
+          + host
+          + ", port="
+          + port
+          + ", token="
+          + (token == null ? "none" : "<redacted>")
+          + "]";
     }
   }
 

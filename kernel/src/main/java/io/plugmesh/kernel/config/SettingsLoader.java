@@ -4,9 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.kernel.config.Problems.Scope;
+import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,12 +90,42 @@ public final class SettingsLoader {
     }
     ProxySettings.Admin admin = ProxySettings.DEFAULT_ADMIN;
     Optional<ConfigNode> adminNode = root.find("admin");
-    if (adminNode.isPresent() && p.checkObject(s, adminNode.get(), List.of("address"), Map.of())) {
+    if (adminNode.isPresent()
+        && p.checkObject(s, adminNode.get(), List.of("address", "tokenFile"), Map.of())) {
       ConfigNode address = adminNode.get().find("address").orElse(null);
       if (address != null) {
         HostPort hp = p.read(s, () -> parseAddress(address));
         if (hp != null) {
           admin = new ProxySettings.Admin(hp.host(), hp.port());
+        }
+      }
+      String tokenFile = p.read(s, () -> nonBlank(adminNode.get(), "tokenFile"));
+      if (tokenFile != null) {
+        ConfigNode node = adminNode.get().find("tokenFile").orElseThrow();
+        ProxySettings.Admin base = admin;
+        ProxySettings.Admin withToken =
+            p.read(
+                s,
+                () -> {
+                  Path file = resolve(baseDir, Path.of(tokenFile));
+                  String token;
+                  try {
+                    token = Files.readString(file, StandardCharsets.UTF_8).strip();
+                  } catch (IOException e) {
+                    throw node.invalid(
+                        "cannot read "
+                            + file
+                            + " ("
+                            + e.getClass().getSimpleName()
+                            + "; expected: a readable file holding the admin token)");
+                  }
+                  if (token.isEmpty()) {
+                    throw node.invalid(file + " is empty (expected: the admin token)");
+                  }
+                  return new ProxySettings.Admin(base.host(), base.port(), token);
+                });
+        if (withToken != null) {
+          admin = withToken;
         }
       }
     }

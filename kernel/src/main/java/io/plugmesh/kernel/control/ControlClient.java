@@ -9,6 +9,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -81,6 +82,8 @@ public final class ControlClient implements AutoCloseable {
   private volatile ResourceSet current = ResourceSet.EMPTY;
   private volatile boolean applied;
   private long attempts;
+  private volatile WorkloadCertificates certificates;
+  private volatile CertificateSettings certificateSettings;
 
   private ControlClient(Kernel kernel, ControlSettings settings) {
     this.kernel = requireNonNull(kernel, "kernel");
@@ -101,6 +104,45 @@ public final class ControlClient implements AutoCloseable {
     client.restore();
     client.thread.start();
     return client;
+  }
+
+  /**
+   * Like {@link #start(Kernel, ControlSettings)}, and keeps a workload certificate from the control
+   * service's CA in {@code certificates.dir()}: a proxy gets a certificate before its first config
+   * (so TLS config pointing at the files applies), renews it at half its lifetime, and keeps the
+   * last one while the control service is away. The join token is {@link ControlSettings#token()}.
+   *
+   * @param kernel the proxy to configure
+   * @param settings where the control service is and who this proxy is
+   * @param certificates where the certificate files go and the identity to ask for
+   * @return the running client
+   * @throws IOException when the certificate folder cannot be created
+   */
+  public static ControlClient start(
+      Kernel kernel, ControlSettings settings, CertificateSettings certificates)
+      throws IOException {
+    ControlClient client = new ControlClient(kernel, settings);
+    client.certificateSettings = certificates;
+    client.certificates =
+        WorkloadCertificates.start(client::nextChannel, settings.token(), certificates);
+    client.restore();
+    client.thread.start();
+    return client;
+  }
+
+  /**
+   * The workload certificate keeper.
+   *
+   * @return it, or null when this client keeps no certificate
+   */
+  public WorkloadCertificates certificates() {
+    return certificates;
+  }
+
+  private ManagedChannel nextChannel() {
+    List<String> servers = settings.servers();
+    String target = servers.get((int) (Math.floorMod(attempts, servers.size())));
+    return channels.computeIfAbsent(target, this::channel);
   }
 
   private void restore() {
@@ -198,6 +240,11 @@ public final class ControlClient implements AutoCloseable {
     List<String> servers = settings.servers();
     String target = servers.get((int) (attempts++ % servers.size()));
     ManagedChannel channel = channels.computeIfAbsent(target, this::channel);
+    WorkloadCertificates certs = certificates;
+    if (certs != null) {
+      // No config before a certificate: TLS config points at its files.
+      certs.ensure(channel);
+    }
     ControlPlaneGrpc.ControlPlaneStub stub = ControlPlaneGrpc.newStub(channel);
     if (settings.token() != null) {
       Metadata headers = new Metadata();
@@ -263,11 +310,34 @@ public final class ControlClient implements AutoCloseable {
   }
 
   private ManagedChannel channel(String target) {
-    return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+    return channelBuilder(target, certificateSettings)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(false)
         .maxInboundMessageSize(MAX_SNAPSHOT_BYTES)
         .build();
+  }
+
+  /**
+   * A channel builder to a control replica: plaintext, or TLS verified with the CA file and trust
+   * bundle of {@code certificates} when it names a control CA file.
+   *
+   * @param target the replica, {@code host:port}
+   * @param certificates the certificate settings, or null
+   * @return the builder
+   */
+  public static io.grpc.ManagedChannelBuilder<?> channelBuilder(
+      String target, CertificateSettings certificates) {
+    if (certificates == null || certificates.controlCaFile() == null) {
+      return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+    }
+    return Grpc.newChannelBuilder(
+        target,
+        TlsChannelCredentials.newBuilder()
+            .trustManager(
+                new ControlTrust(
+                    List.of(certificates.controlCaFile(), certificates.bundleFile()),
+                    certificates.controlIdentity()))
+            .build());
   }
 
   private Hello hello() {
@@ -415,6 +485,9 @@ public final class ControlClient implements AutoCloseable {
       c.cancel("proxy shutting down", null);
     }
     thread.interrupt();
+    if (certificates != null) {
+      certificates.close();
+    }
     for (ManagedChannel ch : channels.values()) {
       ch.shutdownNow();
     }

@@ -97,7 +97,12 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     this.services = KernelServices.defaults(registry, settings.metricsPrefix());
     this.chains = new ChainBuilder(plugins, services);
     this.admin =
-        AdminServer.start(settings.admin().host(), settings.admin().port(), new Admin(), boss);
+        AdminServer.start(
+            settings.admin().host(),
+            settings.admin().port(),
+            new Admin(),
+            boss,
+            settings.admin().token());
   }
 
   /**

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.etcd.jetcd.Client;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.plugmesh.control.api.v1.ProxyStatus;
 import io.plugmesh.control.server.admin.AdminGrpcService;
@@ -12,6 +13,11 @@ import io.plugmesh.control.server.admin.AdminHttp;
 import io.plugmesh.control.server.admin.ControlOperations;
 import io.plugmesh.control.server.admin.RegistryGrpcService;
 import io.plugmesh.control.server.admin.TokenAuth;
+import io.plugmesh.control.server.ca.CertificateAuthority;
+import io.plugmesh.control.server.ca.CertificateService;
+import io.plugmesh.control.server.ca.JoinTokenAuth;
+import io.plugmesh.control.server.ca.SecurityOptions;
+import io.plugmesh.control.server.ca.ServerCertificate;
 import io.plugmesh.control.server.push.Distributor;
 import io.plugmesh.control.server.push.StatusBook;
 import io.plugmesh.control.server.registry.EtcdRegistry;
@@ -92,6 +98,8 @@ public final class ControlServer implements AutoCloseable {
   public static final long PERMIT_KEEPALIVE_SECONDS = 5;
 
   private final Options options;
+  private final SecurityOptions security;
+  private CertificateAuthority ca;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final PluginCatalog catalog = new PluginCatalog();
   private final Validator validator = new Validator(catalog);
@@ -106,8 +114,9 @@ public final class ControlServer implements AutoCloseable {
   private AdminHttp http;
   private volatile String stateError;
 
-  private ControlServer(Options options) {
+  private ControlServer(Options options, SecurityOptions security) {
     this.options = options;
+    this.security = security;
     this.status = new StatusBook(options.replica());
   }
 
@@ -119,7 +128,20 @@ public final class ControlServer implements AutoCloseable {
    * @throws IOException when a port cannot be bound
    */
   public static ControlServer start(Options options) throws IOException {
-    ControlServer server = new ControlServer(requireNonNull(options, "options"));
+    return start(options, null);
+  }
+
+  /**
+   * Starts a replica that is also the mesh certificate authority: proxies authenticate with join
+   * tokens (on the proxy stream and {@code Certificates.Sign}) instead of the proxy token.
+   *
+   * @param options how
+   * @param security the CA and join tokens, or null for none
+   * @return the running replica
+   * @throws IOException when a port cannot be bound or the CA cannot be read or created
+   */
+  public static ControlServer start(Options options, SecurityOptions security) throws IOException {
+    ControlServer server = new ControlServer(requireNonNull(options, "options"), security);
     try {
       server.startAll();
       return server;
@@ -173,8 +195,16 @@ public final class ControlServer implements AutoCloseable {
     stateChanged(store.load());
 
     TokenAuth admin = new TokenAuth(options.token());
+    InetSocketAddress address = new InetSocketAddress(options.host(), options.grpcPort());
+    if (security != null) {
+      ca = openCa();
+    }
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.grpcPort()))
+        (security != null && security.tls()
+                ? NettyServerBuilder.forAddress(
+                    address,
+                    TlsServerCredentials.newBuilder().keyManager(new ServerCertificate(ca)).build())
+                : NettyServerBuilder.forAddress(address))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             // Proxies ping every 10 s to notice a dead replica fast; allow it (gRPC's default
             // of 5 minutes answers such pings with GOAWAY too_many_pings).
@@ -182,7 +212,11 @@ public final class ControlServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(ServerInterceptors.intercept(new AdminGrpcService(ops), admin))
             .addService(ServerInterceptors.intercept(new RegistryGrpcService(registry), admin));
-    if (options.proxyToken() != null) {
+    if (security != null) {
+      JoinTokenAuth proxies = new JoinTokenAuth(security.joinTokens());
+      builder.addService(ServerInterceptors.intercept(distributor, proxies));
+      builder.addService(ServerInterceptors.intercept(new CertificateService(ca), proxies));
+    } else if (options.proxyToken() != null) {
       builder.addService(
           ServerInterceptors.intercept(distributor, new TokenAuth(options.proxyToken())));
     } else {
@@ -199,6 +233,32 @@ public final class ControlServer implements AutoCloseable {
         grpc.getPort(),
         http == null ? "" : " and " + options.host() + ":" + http.port() + " (HTTP)",
         store.describe());
+  }
+
+  private CertificateAuthority openCa() throws IOException {
+    if (security.rootCertificateFile() != null) {
+      return CertificateAuthority.load(
+          security.rootCertificateFile(), security.rootKeyFile(), security.workloadTtl());
+    }
+    Path dir = security.caDir();
+    if (dir == null && options.storeDir() != null) {
+      dir = options.storeDir().resolve(".ca");
+    }
+    if (dir == null) {
+      throw new IllegalArgumentException(
+          "mesh CA: no root (expected: a CA directory or root certificate and key files; "
+              + "etcd mode does not generate one)");
+    }
+    return CertificateAuthority.open(dir, security.trustDomain(), security.workloadTtl());
+  }
+
+  /**
+   * The mesh certificate authority (root rotation goes through it).
+   *
+   * @return the CA, or null when this replica was started without one
+   */
+  public CertificateAuthority certificateAuthority() {
+    return ca;
   }
 
   private void stateChanged(DesiredState raw) {

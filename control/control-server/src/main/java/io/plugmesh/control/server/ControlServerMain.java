@@ -1,8 +1,11 @@
 package io.plugmesh.control.server;
 
+import io.plugmesh.control.server.ca.JoinTokens;
+import io.plugmesh.control.server.ca.SecurityOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +17,9 @@ public final class ControlServerMain {
       usage: plugmesh-control (--store DIR | --etcd URL[,URL...]) [--listen HOST:PORT]
                               [--http HOST:PORT] [--name NAME] [--etcd-prefix PREFIX]
                               [--plugins DIR] [--token-file FILE] [--proxy-token-file FILE]
+                              [--join-tokens FILE [--trust-domain TD] [--ca-dir DIR]
+                               [--root-cert FILE --root-key FILE] [--workload-ttl SECONDS]
+                               [--tls on|off]]
 
         --store DIR     desired state in a directory of YAML files (single node, watched)
         --etcd URLS     desired state, registry and status in etcd (several replicas)
@@ -21,6 +27,13 @@ public final class ControlServerMain {
         --http          JSON admin API (default 127.0.0.1:15011; 'off' for none)
         --token-file    the admin token (or PLUGMESH_CONTROL_TOKEN); required
         --plugins DIR   plugin jars whose filters are known before any proxy connects
+        --join-tokens   be the mesh CA; proxies authenticate with join tokens, one per line:
+                        '<token> <namespace>/<service>' (identity and config come from it)
+        --trust-domain  the trust domain of a generated root (default cluster.local)
+        --ca-dir        where roots are kept and generated (default STORE/.ca)
+        --root-cert/--root-key  use this root instead
+        --workload-ttl  workload certificate lifetime in seconds (default 86400)
+        --tls on        serve gRPC over TLS with a certificate from the mesh CA
       """;
 
   private ControlServerMain() {}
@@ -41,6 +54,13 @@ public final class ControlServerMain {
     Path plugins = null;
     String token = System.getenv("PLUGMESH_CONTROL_TOKEN");
     String proxyToken = null;
+    Path joinTokens = null;
+    String trustDomain = null;
+    Path caDir = null;
+    Path rootCert = null;
+    Path rootKey = null;
+    Duration workloadTtl = null;
+    boolean tls = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("-h") || flag.equals("--help")) {
@@ -63,6 +83,13 @@ public final class ControlServerMain {
             token = Files.readString(Path.of(value), StandardCharsets.UTF_8).trim();
         case "--proxy-token-file" ->
             proxyToken = Files.readString(Path.of(value), StandardCharsets.UTF_8).trim();
+        case "--join-tokens" -> joinTokens = Path.of(value);
+        case "--trust-domain" -> trustDomain = value;
+        case "--ca-dir" -> caDir = Path.of(value);
+        case "--root-cert" -> rootCert = Path.of(value);
+        case "--root-key" -> rootKey = Path.of(value);
+        case "--workload-ttl" -> workloadTtl = Duration.ofSeconds(Long.parseLong(value));
+        case "--tls" -> tls = value.equals("on");
         default -> fail("unknown option " + flag);
       }
     }
@@ -84,6 +111,14 @@ public final class ControlServerMain {
       }
       httpPort = Integer.parseInt(httpAddress.substring(c + 1));
     }
+    SecurityOptions security = null;
+    if (joinTokens != null) {
+      security =
+          new SecurityOptions(
+              trustDomain, caDir, rootCert, rootKey, workloadTtl, JoinTokens.read(joinTokens), tls);
+    } else if (tls) {
+      fail("--tls on needs --join-tokens FILE (the mesh CA issues the server certificate)");
+    }
     ControlServer server =
         ControlServer.start(
             new ControlServer.Options(
@@ -96,7 +131,8 @@ public final class ControlServerMain {
                 etcd,
                 prefix,
                 name,
-                plugins));
+                plugins),
+            security);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
