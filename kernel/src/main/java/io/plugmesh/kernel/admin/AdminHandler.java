@@ -40,7 +40,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final List<String> ENDPOINTS =
       List.of("/live", "/ready", "/metrics", "/config", "/plugins", RELOAD_PLUGINS);
 
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+  /** The JSON mapper, built on the first JSON answer rather than when the admin port opens. */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   private final AdminState state;
   private final Executor worker;
@@ -57,7 +60,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     static Answer json(HttpResponseStatus status, Object value) {
-      return new Answer(status, JSON, MAPPER.writeValueAsBytes(value));
+      return new Answer(status, JSON, Json.MAPPER.writeValueAsBytes(value));
     }
   }
 
