@@ -16,9 +16,9 @@ import java.util.Set;
 
 /**
  * Creates the proxy's Prometheus registry with the process-wide meters: JVM memory, GC, threads and
- * class loading, process CPU usage, uptime and file descriptors, and Netty buffer memory (see {@link
- * NettyMemoryMetrics}). Every meter has a help text, so a scrape passes {@code promtool check
- * metrics}. Closing the returned registry also unbinds the GC listener.
+ * class loading, process CPU usage, uptime and file descriptors, and Netty buffer memory (see
+ * {@link NettyMemoryMetrics}). Every meter has a help text, so a scrape passes {@code promtool
+ * check metrics}. Closing the returned registry also unbinds the GC listener.
  *
  * <p>Binding the process-wide meters loads a few hundred JMX and management classes, so it is not
  * done on the startup path: {@link #bindInBackground} does it on a short-lived daemon thread once

@@ -40,8 +40,8 @@ final class ConfigSchemas {
   record Violation(String field, String problem) {}
 
   /**
-   * The validator's registry, meta-schema and JSON mapper, built on first use: loading them costs
-   * a few hundred classes, which a proxy whose plugins declare no schema never needs.
+   * The validator's registry, meta-schema and JSON mapper, built on first use: loading them costs a
+   * few hundred classes, which a proxy whose plugins declare no schema never needs.
    */
   private static final class Engine {
     final SchemaRegistry registry =

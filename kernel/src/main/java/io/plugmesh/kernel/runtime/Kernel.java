@@ -392,6 +392,11 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   @Override
+  public boolean accessLogged() {
+    return accessLog.enabled();
+  }
+
+  @Override
   public void upstreamRetried(String route, String cluster) {
     metrics.upstreamRetried(route, cluster);
   }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -54,7 +55,9 @@ public final class UpstreamConnector implements AutoCloseable {
   /** Largest chunk the HTTP/1.1 response decoder emits at once (bytes). */
   public static final int MAX_CHUNK_BYTES = 64 * 1024;
 
-  private static final String IDLE_GUARD = "plugmesh-idle-guard";
+  private static final String DISPATCHER = "plugmesh-dispatcher";
+
+  private static final String STREAM_HANDLER = "plugmesh-attempt";
 
   private static final io.netty.util.AttributeKey<TlsStamp> TLS_STAMP =
       io.netty.util.AttributeKey.valueOf("plugmesh.upstream.tls");
@@ -191,8 +194,9 @@ public final class UpstreamConnector implements AutoCloseable {
         if (ch.isActive() && staleTls(ch)) {
           ch.close();
         } else if (ch.isActive()) {
-          ch.attr(IdleGuard.IN_POOL).set(Boolean.FALSE);
-          promise.setSuccess(new Lent(ch, true));
+          Dispatcher dispatcher = ch.attr(Dispatcher.KEY).get();
+          dispatcher.inPool = false;
+          promise.setSuccess(new Lent(ch, dispatcher, true));
           return;
         }
       }
@@ -227,12 +231,14 @@ public final class UpstreamConnector implements AutoCloseable {
         return;
       }
       open++;
+      Dispatcher dispatcher = new Dispatcher();
       ChannelFuture connect =
           bootstrap(loop, target)
               .handler(
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
+                      c.attr(Dispatcher.KEY).set(dispatcher);
                       c.pipeline()
                           .addLast(
                               "codec",
@@ -244,7 +250,7 @@ public final class UpstreamConnector implements AutoCloseable {
                                   false,
                                   false))
                           .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
-                          .addLast(IDLE_GUARD, new IdleGuard());
+                          .addLast(DISPATCHER, dispatcher);
                       if (loaded != null) {
                         addTls(c, target, loaded);
                       }
@@ -267,14 +273,14 @@ public final class UpstreamConnector implements AutoCloseable {
             if (!f.isSuccess()) {
               promise.setFailure(connectFailure(target, f.cause()));
             } else if (loaded == null) {
-              promise.setSuccess(new Lent(connect.channel(), false));
+              promise.setSuccess(new Lent(connect.channel(), dispatcher, false));
             } else {
               SslHandler ssl = connect.channel().pipeline().get(SslHandler.class);
               ssl.handshakeFuture()
                   .addListener(
                       h -> {
                         if (h.isSuccess()) {
-                          promise.setSuccess(new Lent(connect.channel(), false));
+                          promise.setSuccess(new Lent(connect.channel(), dispatcher, false));
                         } else {
                           connect.channel().close();
                           promise.setFailure(connectFailure(target, h.cause()));
@@ -296,12 +302,21 @@ public final class UpstreamConnector implements AutoCloseable {
     /** A pooled connection lent to one attempt. */
     private final class Lent implements UpstreamChannel {
       private final Channel channel;
+      private final Dispatcher dispatcher;
       private final boolean reused;
       private boolean released;
 
-      Lent(Channel channel, boolean reused) {
+      Lent(Channel channel, Dispatcher dispatcher, boolean reused) {
         this.channel = channel;
+        this.dispatcher = dispatcher;
         this.reused = reused;
+      }
+
+      @Override
+      public void attach(ChannelInboundHandler handler) {
+        if (!released) {
+          dispatcher.attempt = handler;
+        }
       }
 
       @Override
@@ -320,10 +335,12 @@ public final class UpstreamConnector implements AutoCloseable {
           return;
         }
         released = true;
+        dispatcher.attempt = null;
         if (reusable && channel.isActive() && !staleTls(channel)) {
-          channel.attr(IdleGuard.IN_POOL).set(Boolean.TRUE);
+          dispatcher.inPool = true;
           idle.addFirst(channel);
-          // Read while idle so a close by the upstream is noticed; IdleGuard drops stray bytes.
+          // Read while idle so a close by the upstream is noticed; the dispatcher drops stray
+          // bytes.
           channel.read();
         } else {
           channel.close();
@@ -332,37 +349,63 @@ public final class UpstreamConnector implements AutoCloseable {
     }
   }
 
-  /** Closes a pooled connection that is idle too long or that the upstream talks on unasked. */
-  private static final class IdleGuard extends ChannelInboundHandlerAdapter {
-    static final io.netty.util.AttributeKey<Boolean> IN_POOL =
-        io.netty.util.AttributeKey.valueOf("plugmesh.upstream.inPool");
+  /**
+   * The permanent last handler of a pooled HTTP/1.1 connection: passes inbound events to the
+   * attempt the connection is lent to, and closes the connection when it is idle too long in the
+   * pool or the upstream talks on it unasked. Touched only from the connection's event loop.
+   */
+  private static final class Dispatcher extends ChannelInboundHandlerAdapter {
+    static final io.netty.util.AttributeKey<Dispatcher> KEY =
+        io.netty.util.AttributeKey.valueOf("plugmesh.upstream.dispatcher");
+
+    /** The attempt the connection is lent to; null while connecting or in the pool. */
+    ChannelInboundHandler attempt;
+
+    /** Whether the connection waits in the pool. */
+    boolean inPool;
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (attempt != null) {
+        attempt.channelRead(ctx, msg);
+      } else if (inPool) {
         ReferenceCountUtil.release(msg);
         ctx.close();
-        return;
+      } else {
+        ctx.fireChannelRead(msg);
       }
-      ctx.fireChannelRead(msg);
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent && Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (attempt != null) {
+        attempt.userEventTriggered(ctx, evt);
+      } else if (evt instanceof IdleStateEvent && inPool) {
         ctx.close();
-        return;
+      } else {
+        ctx.fireUserEventTriggered(evt);
       }
-      ctx.fireUserEventTriggered(evt);
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
-        ctx.close();
-        return;
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (attempt != null) {
+        attempt.channelInactive(ctx);
+      } else {
+        ctx.fireChannelInactive();
       }
-      ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    @SuppressWarnings("deprecation") // ChannelInboundHandler#exceptionCaught is the inbound path
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (attempt != null) {
+        attempt.exceptionCaught(ctx, cause);
+      } else if (inPool) {
+        ctx.close();
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
     }
   }
 
@@ -430,7 +473,15 @@ public final class UpstreamConnector implements AutoCloseable {
                         }
 
                         @Override
+                        public void attach(ChannelInboundHandler handler) {
+                          stream.pipeline().addLast(STREAM_HANDLER, handler);
+                        }
+
+                        @Override
                         public void release(boolean reusable) {
+                          if (stream.pipeline().get(STREAM_HANDLER) != null) {
+                            stream.pipeline().remove(STREAM_HANDLER);
+                          }
                           stream.close();
                         }
                       });

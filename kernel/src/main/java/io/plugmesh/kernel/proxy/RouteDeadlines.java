@@ -1,0 +1,165 @@
+package io.plugmesh.kernel.proxy;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The route timeouts of one event loop. Requests with the same timeout expire in the order they
+ * started, so each distinct timeout keeps its requests in one FIFO list with a single scheduled
+ * task, armed for the oldest deadline: starting and finishing a request only links and unlinks it
+ * (no task per request, no priority-queue insert and removal, no allocation). A task that finds its
+ * oldest request already gone re-arms itself for the next one, so no deadline fires late; a list
+ * that runs empty is dropped, so lists exist only for timeouts in use. Confined to its event loop.
+ */
+final class RouteDeadlines {
+  private static final Logger log = LoggerFactory.getLogger(RouteDeadlines.class);
+
+  private static final FastThreadLocal<RouteDeadlines> PER_LOOP = new FastThreadLocal<>();
+
+  private final EventLoop loop;
+  private final Map<Long, Expiries> byTimeout = new HashMap<>();
+  private Expiries lastUsed;
+
+  private RouteDeadlines(EventLoop loop) {
+    this.loop = loop;
+  }
+
+  /**
+   * The deadlines of {@code loop}; call on that loop.
+   *
+   * @param loop the caller's event loop
+   * @return its deadlines
+   */
+  static RouteDeadlines of(EventLoop loop) {
+    RouteDeadlines deadlines = PER_LOOP.get();
+    if (deadlines == null || deadlines.loop != loop) {
+      deadlines = new RouteDeadlines(loop);
+      PER_LOOP.set(deadlines);
+    }
+    return deadlines;
+  }
+
+  /**
+   * Starts the timeout of {@code entry}: {@link Entry#deadlineExpired} runs on this loop once
+   * {@code timeoutNanos} have passed, unless {@link #cancel} came first.
+   *
+   * @param entry an entry not started yet (or cancelled or expired since)
+   * @param timeoutNanos the timeout, > 0
+   */
+  void start(Entry entry, long timeoutNanos) {
+    Expiries list = lastUsed;
+    if (list == null || list.timeoutNanos != timeoutNanos) {
+      list = byTimeout.get(timeoutNanos);
+      if (list == null) {
+        list = new Expiries(timeoutNanos);
+        byTimeout.put(timeoutNanos, list);
+      }
+      lastUsed = list;
+    }
+    list.add(entry);
+  }
+
+  /**
+   * Cancels the timeout of {@code entry}; does nothing when it was not started or has expired.
+   *
+   * @param entry the entry
+   */
+  static void cancel(Entry entry) {
+    if (entry.list != null) {
+      entry.list.remove(entry);
+    }
+  }
+
+  /** Something with a route timeout; the links are owned by the loop's {@link RouteDeadlines}. */
+  abstract static class Entry {
+    private Entry previous;
+    private Entry next;
+    private long deadline;
+    private Expiries list;
+
+    /** The timeout passed; runs on the event loop, after the entry left its list. */
+    abstract void deadlineExpired();
+  }
+
+  /** The entries of one timeout length, oldest first, and the one task armed for the oldest. */
+  private final class Expiries implements Runnable {
+    final long timeoutNanos;
+    private Entry oldest;
+    private Entry newest;
+    private boolean armed;
+
+    Expiries(long timeoutNanos) {
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    void add(Entry entry) {
+      if (entry.list != null) {
+        entry.list.remove(entry);
+      }
+      entry.deadline = System.nanoTime() + timeoutNanos;
+      entry.list = this;
+      entry.previous = newest;
+      entry.next = null;
+      if (newest == null) {
+        oldest = entry;
+      } else {
+        newest.next = entry;
+      }
+      newest = entry;
+      if (!armed) {
+        arm(entry.deadline);
+      }
+    }
+
+    void remove(Entry entry) {
+      if (entry.previous == null) {
+        oldest = entry.next;
+      } else {
+        entry.previous.next = entry.next;
+      }
+      if (entry.next == null) {
+        newest = entry.previous;
+      } else {
+        entry.next.previous = entry.previous;
+      }
+      entry.previous = null;
+      entry.next = null;
+      entry.list = null;
+    }
+
+    private void arm(long deadline) {
+      armed = true;
+      loop.schedule(this, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void run() {
+      armed = false;
+      long now = System.nanoTime();
+      Entry entry;
+      while ((entry = oldest) != null && entry.deadline - now <= 0) {
+        remove(entry);
+        try {
+          entry.deadlineExpired();
+        } catch (RuntimeException e) {
+          log.warn("a route timeout failed", e);
+        }
+      }
+      if (oldest != null) {
+        if (!armed) {
+          arm(oldest.deadline);
+        }
+      } else if (!armed) {
+        byTimeout.remove(timeoutNanos);
+        if (lastUsed == this) {
+          lastUsed = null;
+        }
+      }
+    }
+  }
+}
