@@ -48,6 +48,7 @@ import io.plugmesh.kernel.route.PathNormalizer;
 import io.plugmesh.kernel.route.RejectedPathException;
 import io.plugmesh.kernel.state.ClusterState;
 import io.plugmesh.kernel.state.Snapshot;
+import io.plugmesh.kernel.timer.LoopDeadlines;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * head, runs the route's chain, sends attempts upstream, and streams both bodies with backpressure.
  * Confined to the downstream channel's event loop.
  */
-final class Exchange extends RouteDeadlines.Entry {
+final class Exchange extends LoopDeadlines.Entry {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
   /** Request-body bytes read and dropped after a local answer before the connection is closed. */
@@ -252,7 +253,7 @@ final class Exchange extends RouteDeadlines.Entry {
 
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
-    RouteDeadlines.of(loop).start(this, routeTimeout.toNanos());
+    LoopDeadlines.of(loop).start(this, routeTimeout.toNanos());
 
     int buffered = chain.bufferedBodyBytes();
     prebufferLimit = Math.max(buffered, chain.replayBytes());
@@ -709,7 +710,7 @@ final class Exchange extends RouteDeadlines.Entry {
   }
 
   @Override
-  void deadlineExpired() {
+  protected void deadlineExpired() {
     onRouteTimeout();
   }
 
@@ -981,7 +982,7 @@ final class Exchange extends RouteDeadlines.Entry {
   }
 
   private void cancelTimeout() {
-    RouteDeadlines.cancel(this);
+    LoopDeadlines.cancel(this);
   }
 
   /** The downstream went away mid-exchange. */

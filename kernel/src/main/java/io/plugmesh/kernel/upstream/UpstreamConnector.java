@@ -59,6 +59,9 @@ public final class UpstreamConnector implements AutoCloseable {
 
   private static final String STREAM_HANDLER = "plugmesh-attempt";
 
+  /** Slots of each loop's target-to-pool cache; a power of two. */
+  private static final int RECENT_TARGETS = 64;
+
   private static final io.netty.util.AttributeKey<TlsStamp> TLS_STAMP =
       io.netty.util.AttributeKey.valueOf("plugmesh.upstream.tls");
 
@@ -88,7 +91,7 @@ public final class UpstreamConnector implements AutoCloseable {
     if (target.protocol() == UpstreamProtocol.HTTP2) {
       loopPools.h2.computeIfAbsent(target.key(), k -> new H2Connection(loop, target)).open(promise);
     } else {
-      loopPools.h1.computeIfAbsent(target.key(), k -> new H1Pool(loop)).acquire(target, promise);
+      loopPools.h1Pool(loop, target).acquire(target, promise);
     }
     return promise;
   }
@@ -166,9 +169,29 @@ public final class UpstreamConnector implements AutoCloseable {
   }
 
   /** The pools of one event loop; touched only from that loop. */
-  private static final class LoopPools {
+  private final class LoopPools {
     final Map<UpstreamTarget.PoolKey, H1Pool> h1 = new HashMap<>();
     final Map<UpstreamTarget.PoolKey, H2Connection> h2 = new HashMap<>();
+
+    /**
+     * Pools by target identity, direct-mapped, so a request finds its pool without building and
+     * hashing a pool key: a target lives as long as its config version, a slot is overwritten by
+     * the next target hashing to it, and pools are never removed, so a hit is always current.
+     */
+    private final UpstreamTarget[] recentTargets = new UpstreamTarget[RECENT_TARGETS];
+
+    private final H1Pool[] recentPools = new H1Pool[RECENT_TARGETS];
+
+    H1Pool h1Pool(EventLoop loop, UpstreamTarget target) {
+      int slot = System.identityHashCode(target) & (RECENT_TARGETS - 1);
+      if (recentTargets[slot] == target) {
+        return recentPools[slot];
+      }
+      H1Pool pool = h1.computeIfAbsent(target.key(), k -> new H1Pool(loop, target.tls() != null));
+      recentTargets[slot] = target;
+      recentPools[slot] = pool;
+      return pool;
+    }
 
     Iterable<Runnable> loop() {
       java.util.List<Runnable> closers = new java.util.ArrayList<>();
@@ -181,22 +204,24 @@ public final class UpstreamConnector implements AutoCloseable {
   /** Pooled HTTP/1.1 connections to one endpoint on one event loop. */
   private final class H1Pool {
     private final EventLoop loop;
-    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final ArrayDeque<Dispatcher> idle = new ArrayDeque<>();
+    private final boolean tls;
     private int open;
 
-    H1Pool(EventLoop loop) {
+    H1Pool(EventLoop loop, boolean tls) {
       this.loop = loop;
+      this.tls = tls;
     }
 
     void acquire(UpstreamTarget target, Promise<UpstreamChannel> promise) {
-      Channel ch;
-      while ((ch = idle.pollFirst()) != null) {
-        if (ch.isActive() && staleTls(ch)) {
+      Dispatcher pooled;
+      while ((pooled = idle.pollFirst()) != null) {
+        Channel ch = pooled.channel;
+        if (ch.isActive() && tls && staleTls(ch)) {
           ch.close();
         } else if (ch.isActive()) {
-          Dispatcher dispatcher = ch.attr(Dispatcher.KEY).get();
-          dispatcher.inPool = false;
-          promise.setSuccess(new Lent(ch, dispatcher, true));
+          pooled.inPool = false;
+          promise.setSuccess(new Lent(ch, pooled, true));
           return;
         }
       }
@@ -238,7 +263,7 @@ public final class UpstreamConnector implements AutoCloseable {
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
-                      c.attr(Dispatcher.KEY).set(dispatcher);
+                      dispatcher.channel = c;
                       c.pipeline()
                           .addLast(
                               "codec",
@@ -263,7 +288,7 @@ public final class UpstreamConnector implements AutoCloseable {
           .addListener(
               f -> {
                 open--;
-                idle.remove(connect.channel());
+                idle.remove(dispatcher);
                 if (breaker != null) {
                   breaker.connectionClosed();
                 }
@@ -293,9 +318,9 @@ public final class UpstreamConnector implements AutoCloseable {
     }
 
     void closeIdle() {
-      Channel ch;
-      while ((ch = idle.pollFirst()) != null) {
-        ch.close();
+      Dispatcher pooled;
+      while ((pooled = idle.pollFirst()) != null) {
+        pooled.channel.close();
       }
     }
 
@@ -336,9 +361,9 @@ public final class UpstreamConnector implements AutoCloseable {
         }
         released = true;
         dispatcher.attempt = null;
-        if (reusable && channel.isActive() && !staleTls(channel)) {
+        if (reusable && channel.isActive() && !(tls && staleTls(channel))) {
           dispatcher.inPool = true;
-          idle.addFirst(channel);
+          idle.addFirst(dispatcher);
           // Read while idle so a close by the upstream is noticed; the dispatcher drops stray
           // bytes.
           channel.read();
@@ -355,8 +380,8 @@ public final class UpstreamConnector implements AutoCloseable {
    * pool or the upstream talks on it unasked. Touched only from the connection's event loop.
    */
   private static final class Dispatcher extends ChannelInboundHandlerAdapter {
-    static final io.netty.util.AttributeKey<Dispatcher> KEY =
-        io.netty.util.AttributeKey.valueOf("plugmesh.upstream.dispatcher");
+    /** The connection; set when its pipeline is built. */
+    Channel channel;
 
     /** The attempt the connection is lent to; null while connecting or in the pool. */
     ChannelInboundHandler attempt;

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.timer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class RouteDeadlinesTest {
+class LoopDeadlinesTest {
   private static final long SHORT = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long LONGER = TimeUnit.MILLISECONDS.toNanos(40);
   private static final long WAIT_SECONDS = 10;
@@ -25,7 +25,7 @@ class RouteDeadlinesTest {
   }
 
   /** A named entry that records when it expires and counts down a latch. */
-  private final class Named extends RouteDeadlines.Entry {
+  private final class Named extends LoopDeadlines.Entry {
     final String name;
     final CountDownLatch done;
 
@@ -35,7 +35,7 @@ class RouteDeadlinesTest {
     }
 
     @Override
-    void deadlineExpired() {
+    protected void deadlineExpired() {
       expired.add(name);
       done.countDown();
     }
@@ -54,12 +54,12 @@ class RouteDeadlinesTest {
     Named d = new Named("d", done);
     onLoop(
         () -> {
-          RouteDeadlines deadlines = RouteDeadlines.of(loop);
+          LoopDeadlines deadlines = LoopDeadlines.of(loop);
           deadlines.start(a, SHORT);
           deadlines.start(b, SHORT);
           deadlines.start(c, SHORT);
           deadlines.start(d, LONGER);
-          RouteDeadlines.cancel(b);
+          LoopDeadlines.cancel(b);
         });
     assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
     // A stopped loop runs nothing more: after it, the list is final.
@@ -74,10 +74,10 @@ class RouteDeadlinesTest {
     Named b = new Named("b", done);
     onLoop(
         () -> {
-          RouteDeadlines deadlines = RouteDeadlines.of(loop);
+          LoopDeadlines deadlines = LoopDeadlines.of(loop);
           deadlines.start(a, SHORT);
           deadlines.start(b, SHORT);
-          RouteDeadlines.cancel(a);
+          LoopDeadlines.cancel(a);
         });
     assertThat(done.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
     assertThat(expired).containsExactly("b");
@@ -87,15 +87,15 @@ class RouteDeadlinesTest {
   void anEntryCanBeStartedAgainAfterItExpiredAndCancelAfterExpiryDoesNothing() throws Exception {
     CountDownLatch first = new CountDownLatch(1);
     Named a = new Named("a", first);
-    onLoop(() -> RouteDeadlines.of(loop).start(a, SHORT));
+    onLoop(() -> LoopDeadlines.of(loop).start(a, SHORT));
     assertThat(first.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
-    onLoop(() -> RouteDeadlines.cancel(a));
+    onLoop(() -> LoopDeadlines.cancel(a));
 
     CountDownLatch second = new CountDownLatch(1);
     Named b = new Named("b", second);
     onLoop(
         () -> {
-          RouteDeadlines deadlines = RouteDeadlines.of(loop);
+          LoopDeadlines deadlines = LoopDeadlines.of(loop);
           deadlines.start(b, SHORT);
         });
     assertThat(second.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
@@ -110,9 +110,9 @@ class RouteDeadlinesTest {
     Named b = new Named("b", later);
     onLoop(
         () -> {
-          RouteDeadlines deadlines = RouteDeadlines.of(loop);
+          LoopDeadlines deadlines = LoopDeadlines.of(loop);
           deadlines.start(a, SHORT);
-          RouteDeadlines.cancel(a);
+          LoopDeadlines.cancel(a);
           deadlines.start(b, LONGER);
         });
     // b expires after a's deadline, and the loop runs tasks in deadline order.

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.timer;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -9,23 +9,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The route timeouts of one event loop. Requests with the same timeout expire in the order they
- * started, so each distinct timeout keeps its requests in one FIFO list with a single scheduled
- * task, armed for the oldest deadline: starting and finishing a request only links and unlinks it
- * (no task per request, no priority-queue insert and removal, no allocation). A task that finds its
- * oldest request already gone re-arms itself for the next one, so no deadline fires late; a list
- * that runs empty is dropped, so lists exist only for timeouts in use. Confined to its event loop.
+ * Per-request timeouts of one event loop (route timeouts, request-head timeouts). Timeouts of the
+ * same length expire in the order they started, so each distinct length keeps its entries in one
+ * FIFO list with a single scheduled task, armed for the oldest deadline: starting and cancelling a
+ * timeout only links and unlinks an entry (no task per request, no priority-queue insert and
+ * removal, no allocation). A task that finds its oldest request already gone re-arms itself for the
+ * next one, so no deadline fires late; a list that runs empty is dropped, so lists exist only for
+ * timeouts in use. Confined to its event loop.
  */
-final class RouteDeadlines {
-  private static final Logger log = LoggerFactory.getLogger(RouteDeadlines.class);
+public final class LoopDeadlines {
+  private static final Logger log = LoggerFactory.getLogger(LoopDeadlines.class);
 
-  private static final FastThreadLocal<RouteDeadlines> PER_LOOP = new FastThreadLocal<>();
+  private static final FastThreadLocal<LoopDeadlines> PER_LOOP = new FastThreadLocal<>();
 
   private final EventLoop loop;
   private final Map<Long, Expiries> byTimeout = new HashMap<>();
   private Expiries lastUsed;
 
-  private RouteDeadlines(EventLoop loop) {
+  private LoopDeadlines(EventLoop loop) {
     this.loop = loop;
   }
 
@@ -35,10 +36,10 @@ final class RouteDeadlines {
    * @param loop the caller's event loop
    * @return its deadlines
    */
-  static RouteDeadlines of(EventLoop loop) {
-    RouteDeadlines deadlines = PER_LOOP.get();
+  public static LoopDeadlines of(EventLoop loop) {
+    LoopDeadlines deadlines = PER_LOOP.get();
     if (deadlines == null || deadlines.loop != loop) {
-      deadlines = new RouteDeadlines(loop);
+      deadlines = new LoopDeadlines(loop);
       PER_LOOP.set(deadlines);
     }
     return deadlines;
@@ -51,7 +52,7 @@ final class RouteDeadlines {
    * @param entry an entry not started yet (or cancelled or expired since)
    * @param timeoutNanos the timeout, > 0
    */
-  void start(Entry entry, long timeoutNanos) {
+  public void start(Entry entry, long timeoutNanos) {
     Expiries list = lastUsed;
     if (list == null || list.timeoutNanos != timeoutNanos) {
       list = byTimeout.get(timeoutNanos);
@@ -69,21 +70,24 @@ final class RouteDeadlines {
    *
    * @param entry the entry
    */
-  static void cancel(Entry entry) {
+  public static void cancel(Entry entry) {
     if (entry.list != null) {
       entry.list.remove(entry);
     }
   }
 
-  /** Something with a route timeout; the links are owned by the loop's {@link RouteDeadlines}. */
-  abstract static class Entry {
+  /** Something with a timeout; its links belong to the loop's {@link LoopDeadlines}. */
+  public abstract static class Entry {
     private Entry previous;
     private Entry next;
     private long deadline;
     private Expiries list;
 
+    /** Creates an entry that is not started. */
+    protected Entry() {}
+
     /** The timeout passed; runs on the event loop, after the entry left its list. */
-    abstract void deadlineExpired();
+    protected abstract void deadlineExpired();
   }
 
   /** The entries of one timeout length, oldest first, and the one task armed for the oldest. */
@@ -147,7 +151,7 @@ final class RouteDeadlines {
         try {
           entry.deadlineExpired();
         } catch (RuntimeException e) {
-          log.warn("a route timeout failed", e);
+          log.warn("a timeout handler failed", e);
         }
       }
       if (oldest != null) {
