@@ -422,7 +422,6 @@ public final class UpstreamConnector implements AutoCloseable {
     }
 
     @Override
-    @SuppressWarnings("deprecation") // ChannelInboundHandler#exceptionCaught is the inbound path
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
       if (attempt != null) {
         attempt.exceptionCaught(ctx, cause);
