@@ -78,23 +78,12 @@ public final class ProxyMetrics {
   private static final int ALL_OTHER_STATUS = -1;
   private static final int MAX_STATUS = 999;
 
-  /** Slots of the recently-used label set cache; a power of two. */
-  private static final int RECENT_SLOTS = 256;
-
   private final MeterRegistry registry;
   private final String prefix;
   private final Map<String, String> reporterByListener;
   private final int maxLabelSets;
   private final int maxOverflowLabelSets;
   private final Map<SeriesKey, RequestMeters> series = new ConcurrentHashMap<>();
-
-  /**
-   * Recently used label sets by a hash of their labels, so most requests find their meters without
-   * building a key: direct-mapped, written without synchronization (a lost or stale slot only costs
-   * a map lookup; the entries are immutable, so a reader sees one whole or none).
-   */
-  private final RecentSeries[] recent = new RecentSeries[RECENT_SLOTS];
-
   private final Map<SeriesKey, RequestMeters> overflowSeries = new ConcurrentHashMap<>();
   private final Map<String, ListenerConnections> connections = new ConcurrentHashMap<>();
   private final Map<RouteCluster, Counter> retries = new ConcurrentHashMap<>();
@@ -179,30 +168,15 @@ public final class ProxyMetrics {
    * @param log the request
    */
   public void record(RequestLog log) {
-    String listener = log.listener();
-    String route = log.route();
-    String cluster = log.cluster();
-    String protocol = log.protocol();
-    int status = log.status();
-    long flags = flagsMask(log);
-    int hash =
-        ((hash(listener) * 31 + hash(route)) * 31 + hash(cluster)) * 31
-            + hash(protocol)
-            + status * 0x9E3779B9
-            + Long.hashCode(flags);
-    int slot = (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
-    RecentSeries recent = this.recent[slot];
-    RequestMeters meters;
-    if (recent != null && recent.matches(listener, route, cluster, protocol, status, flags)) {
-      meters = recent.meters;
-    } else {
-      SeriesKey key = new SeriesKey(listener, route, cluster, status, flags, protocol);
-      meters = metersFor(key);
-      if (series.get(key) == meters) { // folded label sets are not cached: each fold is counted
-        this.recent[slot] =
-            new RecentSeries(listener, route, cluster, protocol, status, flags, meters);
-      }
-    }
+    RequestMeters meters =
+        metersFor(
+            new SeriesKey(
+                log.listener(),
+                log.route(),
+                log.cluster(),
+                log.status(),
+                flagsMask(log),
+                log.protocol()));
     meters.requests.increment();
     meters.duration.record(log.durationNanos() / NANOS_PER_MILLI);
     meters.requestBytes.record(log.bytesReceived());
@@ -420,52 +394,6 @@ public final class ProxyMetrics {
 
     SeriesKey folded() {
       return new SeriesKey(listener, OTHER, OTHER, status, flagsMask, protocol);
-    }
-  }
-
-  private static int hash(String s) {
-    return s == null ? 0 : s.hashCode();
-  }
-
-  /** A label set and its meters, as cached in {@link #recent}. */
-  private static final class RecentSeries {
-    final String listener;
-    final String route;
-    final String cluster;
-    final String protocol;
-    final int status;
-    final long flags;
-    final RequestMeters meters;
-
-    RecentSeries(
-        String listener,
-        String route,
-        String cluster,
-        String protocol,
-        int status,
-        long flags,
-        RequestMeters meters) {
-      this.listener = listener;
-      this.route = route;
-      this.cluster = cluster;
-      this.protocol = protocol;
-      this.status = status;
-      this.flags = flags;
-      this.meters = meters;
-    }
-
-    boolean matches(
-        String listener, String route, String cluster, String protocol, int status, long flags) {
-      return this.status == status
-          && this.flags == flags
-          && same(this.route, route)
-          && same(this.cluster, cluster)
-          && same(this.listener, listener)
-          && same(this.protocol, protocol);
-    }
-
-    private static boolean same(String a, String b) {
-      return a == b || (a != null && a.equals(b));
     }
   }
 
