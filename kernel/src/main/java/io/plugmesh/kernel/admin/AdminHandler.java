@@ -43,7 +43,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final List<String> ENDPOINTS =
       List.of("/live", "/ready", "/metrics", "/config", "/plugins", RELOAD_PLUGINS);
 
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+  /** The JSON mapper, built on the first JSON answer rather than when the admin port opens. */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   /** Endpoints open without the admin token: probes and scrapes. */
   private static final List<String> OPEN = List.of("/live", "/ready", "/metrics");
@@ -126,7 +129,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     static Answer json(HttpResponseStatus status, Object value) {
-      return new Answer(status, JSON, MAPPER.writeValueAsBytes(value));
+      return new Answer(status, JSON, Json.MAPPER.writeValueAsBytes(value));
     }
   }
 

@@ -18,6 +18,7 @@ public final class Endpoint {
   private final int port;
   private final int weight;
   private final InetSocketAddress resolved;
+  private final String address;
   private final AtomicInteger activeRequests = new AtomicInteger();
 
   /**
@@ -45,6 +46,7 @@ public final class Endpoint {
         literal != null
             ? new InetSocketAddress(literal, port)
             : InetSocketAddress.createUnresolved(host, port);
+    this.address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
   }
 
   /**
@@ -91,7 +93,7 @@ public final class Endpoint {
    * @return the address text
    */
   public String address() {
-    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    return address;
   }
 
   /**

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 
 /**
  * Tells the upstream who called: removes any {@code x-forwarded-client-cert} a client sent (always,
@@ -15,6 +16,9 @@ import io.netty.handler.codec.http.HttpRequest;
 final class ClientCertHeader extends ChannelInboundHandlerAdapter {
   /** The header name. */
   static final String NAME = "x-forwarded-client-cert";
+
+  // An AsciiString name hashes once; a String name is hashed again on every header lookup.
+  private static final AsciiString HEADER = AsciiString.cached(NAME);
 
   /** The handler of connections without a verified client identity: it only strips. */
   static final ClientCertHeader STRIP_ONLY = new ClientCertHeader(null, null);
@@ -32,9 +36,9 @@ final class ClientCertHeader extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
-      request.headers().remove(NAME);
+      request.headers().remove(HEADER);
       if (value != null) {
-        request.headers().set(NAME, value);
+        request.headers().set(HEADER, value);
       }
     }
     ctx.fireChannelRead(msg);

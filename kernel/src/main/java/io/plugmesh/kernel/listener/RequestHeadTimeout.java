@@ -5,11 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.plugmesh.kernel.proxy.ProxyHandler;
+import io.plugmesh.kernel.timer.LoopDeadlines;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Slow-header (slowloris) defence for HTTP/1.1: once the first byte of a request arrives, its whole
@@ -25,9 +24,10 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter
               StandardCharsets.US_ASCII));
 
   private final long timeoutNanos;
+  private final Expiry expiry = new Expiry();
   private ChannelHandlerContext ctx;
   private boolean awaiting = true;
-  private ScheduledFuture<?> timer;
+  private boolean timing;
 
   RequestHeadTimeout(Duration timeout) {
     this.timeoutNanos = timeout.toNanos();
@@ -40,14 +40,15 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (awaiting && timer == null && msg instanceof ByteBuf buf && buf.isReadable()) {
-      timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+    if (awaiting && !timing && msg instanceof ByteBuf buf && buf.isReadable()) {
+      timing = true;
+      LoopDeadlines.of(ctx.channel().eventLoop()).start(expiry, timeoutNanos);
     }
     ctx.fireChannelRead(msg);
   }
 
   private void expire() {
-    timer = null;
+    timing = false;
     if (awaiting && ctx.channel().isActive()) {
       ctx.writeAndFlush(TIMEOUT_RESPONSE.duplicate()).addListener(ChannelFutureListener.CLOSE);
     }
@@ -56,15 +57,23 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter
   @Override
   public void headReceived() {
     awaiting = false;
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
+    if (timing) {
+      LoopDeadlines.cancel(expiry);
+      timing = false;
     }
   }
 
   @Override
   public void awaitingHead() {
     awaiting = true;
+  }
+
+  /** This connection's head timeout, one for its lifetime, started again for each request. */
+  private final class Expiry extends LoopDeadlines.Entry {
+    @Override
+    protected void deadlineExpired() {
+      expire();
+    }
   }
 
   @Override

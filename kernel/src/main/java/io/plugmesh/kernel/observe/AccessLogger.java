@@ -197,6 +197,15 @@ public final class AccessLogger implements AutoCloseable {
   }
 
   /**
+   * Whether this logger writes anything ({@link Format#OFF} does not).
+   *
+   * @return true unless the format is off
+   */
+  public boolean enabled() {
+    return format != Format.OFF;
+  }
+
+  /**
    * Queues one line; never blocks. Drops and counts the line when the queue is full or the logger
    * is closed.
    *

@@ -39,15 +39,37 @@ final class ConfigSchemas {
   /** One schema violation. */
   record Violation(String field, String problem) {}
 
-  private final SchemaRegistry registry =
-      SchemaRegistry.withDefaultDialect(
-          SpecificationVersion.DRAFT_2020_12,
-          builder ->
-              builder.schemaRegistryConfig(
-                  SchemaRegistryConfig.builder().pathType(PathType.JSON_PATH).build()));
-  private final Schema metaSchema =
-      registry.getSchema(SchemaLocation.of(SpecificationVersion.DRAFT_2020_12.getDialectId()));
-  private final JsonMapper mapper = JsonMapper.builder().build();
+  /**
+   * The validator's registry, meta-schema and JSON mapper, built on first use: loading them costs a
+   * few hundred classes, which a proxy whose plugins declare no schema never needs.
+   */
+  private static final class Engine {
+    final SchemaRegistry registry =
+        SchemaRegistry.withDefaultDialect(
+            SpecificationVersion.DRAFT_2020_12,
+            builder ->
+                builder.schemaRegistryConfig(
+                    SchemaRegistryConfig.builder().pathType(PathType.JSON_PATH).build()));
+    final Schema metaSchema =
+        registry.getSchema(SchemaLocation.of(SpecificationVersion.DRAFT_2020_12.getDialectId()));
+    final JsonMapper mapper = JsonMapper.builder().build();
+  }
+
+  private volatile Engine engine;
+
+  private Engine engine() {
+    Engine e = engine;
+    if (e == null) {
+      synchronized (this) {
+        e = engine;
+        if (e == null) {
+          e = new Engine();
+          engine = e;
+        }
+      }
+    }
+    return e;
+  }
 
   // Keyed by factory identity; holds only the host's factories, so it is bounded by them.
   private final Map<FilterFactory<?>, Schema> compiled =
@@ -72,9 +94,10 @@ final class ConfigSchemas {
       throw new IllegalArgumentException(
           "filter '" + name + "': configSchema() is empty (expected: a JSON Schema object)");
     }
+    Engine engine = engine();
     JsonNode node;
     try {
-      node = mapper.readTree(text);
+      node = engine.mapper.readTree(text);
     } catch (JacksonException e) {
       throw new IllegalArgumentException(
           "filter '"
@@ -84,7 +107,7 @@ final class ConfigSchemas {
               + ") (expected: a JSON Schema object)",
           e);
     }
-    List<Error> metaErrors = metaSchema.validate(node);
+    List<Error> metaErrors = engine.metaSchema.validate(node);
     if (!metaErrors.isEmpty()) {
       throw new IllegalArgumentException(
           "filter '"
@@ -93,7 +116,7 @@ final class ConfigSchemas {
               + metaErrors.stream().map(Error::toString).collect(Collectors.joining("; ")));
     }
     try {
-      schema = registry.getSchema(node);
+      schema = engine.registry.getSchema(node);
       schema.initializeValidators();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
@@ -114,7 +137,7 @@ final class ConfigSchemas {
     Schema schema = schemaOf(factory, name);
     JsonNode instance;
     try {
-      instance = mapper.valueToTree(config);
+      instance = engine().mapper.valueToTree(config);
     } catch (JacksonException | IllegalArgumentException e) {
       return List.of(
           new Violation(

@@ -43,12 +43,11 @@ import java.util.concurrent.CompletionStage;
 /**
  * One upstream attempt of an exchange: acquires a channel, writes the request head and body,
  * delivers the response head to the chain, then streams the response body with backpressure. Lives
- * on the exchange's event loop; is the last handler of the upstream channel while lent.
+ * on the exchange's event loop; receives the upstream channel's inbound events while the channel is
+ * lent to it (see {@link UpstreamChannel#attach}).
  */
-@ChannelHandler.Sharable // re-added after a stale pooled connection; only ever in one pipeline
+@ChannelHandler.Sharable // attached again after a stale pooled connection; one channel at a time
 final class Attempt extends ChannelInboundHandlerAdapter {
-  private static final String HANDLER_NAME = "plugmesh-attempt";
-
   /** How often a request is sent again, transparently, when a reused pooled connection was dead. */
   static final int MAX_STALE_CONNECTION_RETRIES = 2;
 
@@ -156,7 +155,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
           }
           lent = got;
           channel = got.channel();
-          channel.pipeline().addLast(HANDLER_NAME, this);
+          got.attach(this);
           writeHead();
         });
   }
@@ -534,9 +533,6 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     }
     UpstreamChannel l = lent;
     lent = null;
-    if (channel.pipeline().get(HANDLER_NAME) == this) {
-      channel.pipeline().remove(this);
-    }
     l.release(reusable && requestDone && responseDone);
   }
 }

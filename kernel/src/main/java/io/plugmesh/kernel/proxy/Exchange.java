@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.plugmesh.filters.ContextKeys;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
@@ -49,6 +48,7 @@ import io.plugmesh.kernel.route.PathNormalizer;
 import io.plugmesh.kernel.route.RejectedPathException;
 import io.plugmesh.kernel.state.ClusterState;
 import io.plugmesh.kernel.state.Snapshot;
+import io.plugmesh.kernel.timer.LoopDeadlines;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,7 +63,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * head, runs the route's chain, sends attempts upstream, and streams both bodies with backpressure.
  * Confined to the downstream channel's event loop.
  */
-final class Exchange {
+final class Exchange extends LoopDeadlines.Entry {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
   /** Request-body bytes read and dropped after a local answer before the connection is closed. */
@@ -96,7 +95,6 @@ final class Exchange {
   private final String peerIdentity;
   private final Limits limits;
   private final long startNanos = System.nanoTime();
-  private final Instant startTime = Instant.now();
 
   private State state = State.HEAD;
   private Snapshot snapshot;
@@ -123,7 +121,6 @@ final class Exchange {
 
   // Chain and attempts.
   private CompletableFuture<ProxyResponse> chainResult;
-  private ScheduledFuture<?> timeout;
   private Attempt attempt;
   private Attempt streamingAttempt;
   private int attempts;
@@ -256,7 +253,7 @@ final class Exchange {
 
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
-    timeout = loop.schedule(this::onRouteTimeout, routeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    LoopDeadlines.of(loop).start(this, routeTimeout.toNanos());
 
     int buffered = chain.bufferedBodyBytes();
     prebufferLimit = Math.max(buffered, chain.replayBytes());
@@ -712,8 +709,12 @@ final class Exchange {
     respondLocal(ProxyResponse.of(500, "a plugin returned an unknown response type\n"), true);
   }
 
+  @Override
+  protected void deadlineExpired() {
+    onRouteTimeout();
+  }
+
   private void onRouteTimeout() {
-    timeout = null;
     if (state == State.DONE || responseHeadWritten) {
       return;
     }
@@ -911,36 +912,68 @@ final class Exchange {
     if (flags.isEmpty() && answeringPlugin != null) {
       flags.add(ResponseFlag.LOCAL_RESPONSE);
     }
-    HttpHeaders headers = head == null ? EmptyHttpHeaders.INSTANCE : head.headers();
-    RequestLog entry =
-        new RequestLog(
-            startTime,
-            head == null ? "-" : head.method().name(),
-            request != null ? request.path() : head == null ? "-" : head.uri(),
-            http2 ? "HTTP/2" : downstreamVersion.text(),
-            status,
-            flags,
-            bytesReceived,
-            bytesSent,
-            System.nanoTime() - startNanos,
-            upstreamHeadNanos,
-            headers.get(HeaderHygiene.FORWARDED_FOR),
-            headers.get(HttpHeaderNames.USER_AGENT),
-            headers.get(HeaderHygiene.REQUEST_ID),
-            headers.get(HttpHeaderNames.HOST),
-            upstreamHost,
-            route == null ? null : route.name(),
-            cluster == null ? null : cluster.config().name(),
-            answeringPlugin,
-            request == null
-                ? null
-                : request
-                    .context()
-                    .get(ContextKeys.TRACE)
-                    .map(io.plugmesh.filters.TraceContext::traceId)
-                    .orElse(null),
-            peerIdentity,
-            listener.name());
+    long durationNanos = System.nanoTime() - startNanos;
+    String protocol = http2 ? "HTTP/2" : downstreamVersion.text();
+    String routeName = route == null ? null : route.name();
+    String clusterName = cluster == null ? null : cluster.config().name();
+    RequestLog entry;
+    if (!listener.runtime().accessLogged()) {
+      // Metrics only: none of the fields only the access log prints.
+      entry =
+          new RequestLog(
+              Instant.EPOCH,
+              null,
+              null,
+              protocol,
+              status,
+              flags,
+              bytesReceived,
+              bytesSent,
+              durationNanos,
+              upstreamHeadNanos,
+              null,
+              null,
+              null,
+              null,
+              null,
+              routeName,
+              clusterName,
+              answeringPlugin,
+              null,
+              null,
+              listener.name());
+    } else {
+      HttpHeaders headers = head == null ? EmptyHttpHeaders.INSTANCE : head.headers();
+      entry =
+          new RequestLog(
+              Instant.now().minusNanos(durationNanos),
+              head == null ? "-" : head.method().name(),
+              request != null ? request.path() : head == null ? "-" : head.uri(),
+              protocol,
+              status,
+              flags,
+              bytesReceived,
+              bytesSent,
+              durationNanos,
+              upstreamHeadNanos,
+              headers.get(HeaderHygiene.FORWARDED_FOR),
+              headers.get(HttpHeaderNames.USER_AGENT),
+              headers.get(HeaderHygiene.REQUEST_ID),
+              headers.get(HttpHeaderNames.HOST),
+              upstreamHost,
+              routeName,
+              clusterName,
+              answeringPlugin,
+              request == null
+                  ? null
+                  : request
+                      .context()
+                      .get(ContextKeys.TRACE)
+                      .map(io.plugmesh.filters.TraceContext::traceId)
+                      .orElse(null),
+              peerIdentity,
+              listener.name());
+    }
     try {
       listener.runtime().record(entry);
     } catch (RuntimeException e) {
@@ -949,10 +982,7 @@ final class Exchange {
   }
 
   private void cancelTimeout() {
-    if (timeout != null) {
-      timeout.cancel(false);
-      timeout = null;
-    }
+    LoopDeadlines.cancel(this);
   }
 
   /** The downstream went away mid-exchange. */

@@ -37,6 +37,18 @@ public interface ProxyRuntime {
   void record(RequestLog log);
 
   /**
+   * Whether finished requests are written to an access log. When not, {@link #record} gets only
+   * what metrics use (listener, route, cluster, protocol, status, flags, sizes, duration); the
+   * start time is {@link java.time.Instant#EPOCH} and the header-derived and upstream fields are
+   * null, so the data path does not collect them per request.
+   *
+   * @return true when records are logged
+   */
+  default boolean accessLogged() {
+    return true;
+  }
+
+  /**
    * Counts an upstream attempt after the first of one request (a filter retried). Must not block.
    *
    * @param route the route name

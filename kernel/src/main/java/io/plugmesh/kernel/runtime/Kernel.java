@@ -191,6 +191,10 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
             });
     retired.forEach(ListenerServer::close);
     metrics.setConfigVersion(version);
+    if (version == 1) {
+      // The proxy serves now; the JVM and process meters need not delay that.
+      MetricsRegistryFactory.bindInBackground(registry);
+    }
     log.info(
         "config version {} applied: {} listeners, {} clusters, {} routes",
         version,
@@ -390,6 +394,11 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   public void record(RequestLog entry) {
     metrics.record(entry);
     accessLog.log(entry);
+  }
+
+  @Override
+  public boolean accessLogged() {
+    return accessLog.enabled();
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -54,7 +55,12 @@ public final class UpstreamConnector implements AutoCloseable {
   /** Largest chunk the HTTP/1.1 response decoder emits at once (bytes). */
   public static final int MAX_CHUNK_BYTES = 64 * 1024;
 
-  private static final String IDLE_GUARD = "plugmesh-idle-guard";
+  private static final String DISPATCHER = "plugmesh-dispatcher";
+
+  private static final String STREAM_HANDLER = "plugmesh-attempt";
+
+  /** Slots of each loop's target-to-pool cache; a power of two. */
+  private static final int RECENT_TARGETS = 64;
 
   private static final io.netty.util.AttributeKey<TlsStamp> TLS_STAMP =
       io.netty.util.AttributeKey.valueOf("plugmesh.upstream.tls");
@@ -85,7 +91,7 @@ public final class UpstreamConnector implements AutoCloseable {
     if (target.protocol() == UpstreamProtocol.HTTP2) {
       loopPools.h2.computeIfAbsent(target.key(), k -> new H2Connection(loop, target)).open(promise);
     } else {
-      loopPools.h1.computeIfAbsent(target.key(), k -> new H1Pool(loop)).acquire(target, promise);
+      loopPools.h1Pool(loop, target).acquire(target, promise);
     }
     return promise;
   }
@@ -163,9 +169,29 @@ public final class UpstreamConnector implements AutoCloseable {
   }
 
   /** The pools of one event loop; touched only from that loop. */
-  private static final class LoopPools {
+  private final class LoopPools {
     final Map<UpstreamTarget.PoolKey, H1Pool> h1 = new HashMap<>();
     final Map<UpstreamTarget.PoolKey, H2Connection> h2 = new HashMap<>();
+
+    /**
+     * Pools by target identity, direct-mapped, so a request finds its pool without building and
+     * hashing a pool key: a target lives as long as its config version, a slot is overwritten by
+     * the next target hashing to it, and pools are never removed, so a hit is always current.
+     */
+    private final UpstreamTarget[] recentTargets = new UpstreamTarget[RECENT_TARGETS];
+
+    private final H1Pool[] recentPools = new H1Pool[RECENT_TARGETS];
+
+    H1Pool h1Pool(EventLoop loop, UpstreamTarget target) {
+      int slot = System.identityHashCode(target) & (RECENT_TARGETS - 1);
+      if (recentTargets[slot] == target) {
+        return recentPools[slot];
+      }
+      H1Pool pool = h1.computeIfAbsent(target.key(), k -> new H1Pool(loop, target.tls() != null));
+      recentTargets[slot] = target;
+      recentPools[slot] = pool;
+      return pool;
+    }
 
     Iterable<Runnable> loop() {
       java.util.List<Runnable> closers = new java.util.ArrayList<>();
@@ -178,21 +204,24 @@ public final class UpstreamConnector implements AutoCloseable {
   /** Pooled HTTP/1.1 connections to one endpoint on one event loop. */
   private final class H1Pool {
     private final EventLoop loop;
-    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final ArrayDeque<Dispatcher> idle = new ArrayDeque<>();
+    private final boolean tls;
     private int open;
 
-    H1Pool(EventLoop loop) {
+    H1Pool(EventLoop loop, boolean tls) {
       this.loop = loop;
+      this.tls = tls;
     }
 
     void acquire(UpstreamTarget target, Promise<UpstreamChannel> promise) {
-      Channel ch;
-      while ((ch = idle.pollFirst()) != null) {
-        if (ch.isActive() && staleTls(ch)) {
+      Dispatcher pooled;
+      while ((pooled = idle.pollFirst()) != null) {
+        Channel ch = pooled.channel;
+        if (ch.isActive() && tls && staleTls(ch)) {
           ch.close();
         } else if (ch.isActive()) {
-          ch.attr(IdleGuard.IN_POOL).set(Boolean.FALSE);
-          promise.setSuccess(new Lent(ch, true));
+          pooled.inPool = false;
+          promise.setSuccess(new Lent(ch, pooled, true));
           return;
         }
       }
@@ -227,12 +256,14 @@ public final class UpstreamConnector implements AutoCloseable {
         return;
       }
       open++;
+      Dispatcher dispatcher = new Dispatcher();
       ChannelFuture connect =
           bootstrap(loop, target)
               .handler(
                   new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
+                      dispatcher.channel = c;
                       c.pipeline()
                           .addLast(
                               "codec",
@@ -244,7 +275,7 @@ public final class UpstreamConnector implements AutoCloseable {
                                   false,
                                   false))
                           .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
-                          .addLast(IDLE_GUARD, new IdleGuard());
+                          .addLast(DISPATCHER, dispatcher);
                       if (loaded != null) {
                         addTls(c, target, loaded);
                       }
@@ -257,7 +288,7 @@ public final class UpstreamConnector implements AutoCloseable {
           .addListener(
               f -> {
                 open--;
-                idle.remove(connect.channel());
+                idle.remove(dispatcher);
                 if (breaker != null) {
                   breaker.connectionClosed();
                 }
@@ -267,14 +298,14 @@ public final class UpstreamConnector implements AutoCloseable {
             if (!f.isSuccess()) {
               promise.setFailure(connectFailure(target, f.cause()));
             } else if (loaded == null) {
-              promise.setSuccess(new Lent(connect.channel(), false));
+              promise.setSuccess(new Lent(connect.channel(), dispatcher, false));
             } else {
               SslHandler ssl = connect.channel().pipeline().get(SslHandler.class);
               ssl.handshakeFuture()
                   .addListener(
                       h -> {
                         if (h.isSuccess()) {
-                          promise.setSuccess(new Lent(connect.channel(), false));
+                          promise.setSuccess(new Lent(connect.channel(), dispatcher, false));
                         } else {
                           connect.channel().close();
                           promise.setFailure(connectFailure(target, h.cause()));
@@ -287,21 +318,30 @@ public final class UpstreamConnector implements AutoCloseable {
     }
 
     void closeIdle() {
-      Channel ch;
-      while ((ch = idle.pollFirst()) != null) {
-        ch.close();
+      Dispatcher pooled;
+      while ((pooled = idle.pollFirst()) != null) {
+        pooled.channel.close();
       }
     }
 
     /** A pooled connection lent to one attempt. */
     private final class Lent implements UpstreamChannel {
       private final Channel channel;
+      private final Dispatcher dispatcher;
       private final boolean reused;
       private boolean released;
 
-      Lent(Channel channel, boolean reused) {
+      Lent(Channel channel, Dispatcher dispatcher, boolean reused) {
         this.channel = channel;
+        this.dispatcher = dispatcher;
         this.reused = reused;
+      }
+
+      @Override
+      public void attach(ChannelInboundHandler handler) {
+        if (!released) {
+          dispatcher.attempt = handler;
+        }
       }
 
       @Override
@@ -320,10 +360,12 @@ public final class UpstreamConnector implements AutoCloseable {
           return;
         }
         released = true;
-        if (reusable && channel.isActive() && !staleTls(channel)) {
-          channel.attr(IdleGuard.IN_POOL).set(Boolean.TRUE);
-          idle.addFirst(channel);
-          // Read while idle so a close by the upstream is noticed; IdleGuard drops stray bytes.
+        dispatcher.attempt = null;
+        if (reusable && channel.isActive() && !(tls && staleTls(channel))) {
+          dispatcher.inPool = true;
+          idle.addFirst(dispatcher);
+          // Read while idle so a close by the upstream is noticed; the dispatcher drops stray
+          // bytes.
           channel.read();
         } else {
           channel.close();
@@ -332,37 +374,62 @@ public final class UpstreamConnector implements AutoCloseable {
     }
   }
 
-  /** Closes a pooled connection that is idle too long or that the upstream talks on unasked. */
-  private static final class IdleGuard extends ChannelInboundHandlerAdapter {
-    static final io.netty.util.AttributeKey<Boolean> IN_POOL =
-        io.netty.util.AttributeKey.valueOf("plugmesh.upstream.inPool");
+  /**
+   * The permanent last handler of a pooled HTTP/1.1 connection: passes inbound events to the
+   * attempt the connection is lent to, and closes the connection when it is idle too long in the
+   * pool or the upstream talks on it unasked. Touched only from the connection's event loop.
+   */
+  private static final class Dispatcher extends ChannelInboundHandlerAdapter {
+    /** The connection; set when its pipeline is built. */
+    Channel channel;
+
+    /** The attempt the connection is lent to; null while connecting or in the pool. */
+    ChannelInboundHandler attempt;
+
+    /** Whether the connection waits in the pool. */
+    boolean inPool;
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (attempt != null) {
+        attempt.channelRead(ctx, msg);
+      } else if (inPool) {
         ReferenceCountUtil.release(msg);
         ctx.close();
-        return;
+      } else {
+        ctx.fireChannelRead(msg);
       }
-      ctx.fireChannelRead(msg);
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent && Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (attempt != null) {
+        attempt.userEventTriggered(ctx, evt);
+      } else if (evt instanceof IdleStateEvent && inPool) {
         ctx.close();
-        return;
+      } else {
+        ctx.fireUserEventTriggered(evt);
       }
-      ctx.fireUserEventTriggered(evt);
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (Boolean.TRUE.equals(ctx.channel().attr(IN_POOL).get())) {
-        ctx.close();
-        return;
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (attempt != null) {
+        attempt.channelInactive(ctx);
+      } else {
+        ctx.fireChannelInactive();
       }
-      ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (attempt != null) {
+        attempt.exceptionCaught(ctx, cause);
+      } else if (inPool) {
+        ctx.close();
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
     }
   }
 
@@ -430,7 +497,15 @@ public final class UpstreamConnector implements AutoCloseable {
                         }
 
                         @Override
+                        public void attach(ChannelInboundHandler handler) {
+                          stream.pipeline().addLast(STREAM_HANDLER, handler);
+                        }
+
+                        @Override
                         public void release(boolean reusable) {
+                          if (stream.pipeline().get(STREAM_HANDLER) != null) {
+                            stream.pipeline().remove(STREAM_HANDLER);
+                          }
                           stream.close();
                         }
                       });

@@ -107,6 +107,34 @@ class ProxyMetricsTest {
   }
 
   @Test
+  void repeatedLabelSetsCountIntoTheirOwnSeriesAndRepeatedFoldsAreEachCounted() {
+    ProxyMetrics metrics = new ProxyMetrics(registry, "mesh", Map.of(), 2, 4);
+    for (int i = 0; i < 5; i++) {
+      // Equal label values in new String instances each time, interleaved with other sets.
+      metrics.record(RequestLogs.log(new String("a"), new String("ca"), 200, Set.of()));
+      metrics.record(RequestLogs.log("a", "ca", 503, Set.of()));
+      metrics.record(
+          RequestLogs.log("a", "ca", 200, EnumSet.of(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT)));
+    }
+
+    String text = registry.scrape();
+    assertThat(text)
+        .contains(
+            "mesh_requests_total{destination_cluster=\"ca\",listener=\"inbound\","
+                + "reporter=\"destination\",request_protocol=\"HTTP/1.1\",response_code=\"200\","
+                + "response_flags=\"-\",route=\"a\"} 5")
+        .contains(
+            "mesh_requests_total{destination_cluster=\"ca\",listener=\"inbound\","
+                + "reporter=\"destination\",request_protocol=\"HTTP/1.1\",response_code=\"503\","
+                + "response_flags=\"-\",route=\"a\"} 5")
+        .contains(
+            "mesh_requests_total{destination_cluster=\"other\",listener=\"inbound\","
+                + "reporter=\"destination\",request_protocol=\"HTTP/1.1\",response_code=\"200\","
+                + "response_flags=\"UT\",route=\"other\"} 5")
+        .contains("mesh_metric_label_overflow_total 5.0");
+  }
+
+  @Test
   void connectionAndConfigVersionMeters() {
     ProxyMetrics metrics = new ProxyMetrics(registry, "mesh");
     metrics.connectionOpened("inbound");
