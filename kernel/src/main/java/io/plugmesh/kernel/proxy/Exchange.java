@@ -850,6 +850,25 @@ final class Exchange extends LoopDeadlines.Entry {
     }
     status = response.status();
     byte[] body = response.localBody().orElse(new byte[0]);
+    if (http2 && status != 200 && GrpcLocalReply.isGrpc(head)) {
+      // A gRPC client reads the answer from grpc-status: a trailers-only reply (Envoy does the
+      // same); the access log and metrics keep the HTTP status that explains it.
+      FullHttpResponse grpc = GrpcLocalReply.of(status, body, response.headers());
+      responseHeadWritten = true;
+      ctx.writeAndFlush(grpc)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (!f.isSuccess()) {
+                      keepAlive = false;
+                    }
+                    finishResponse();
+                  });
+      if (!routed) {
+        releasePrebuffer();
+      }
+      return;
+    }
     ByteBuf content = headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
     FullHttpResponse out =
         new DefaultFullHttpResponse(

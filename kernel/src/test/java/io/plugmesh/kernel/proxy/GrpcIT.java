@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.CallOptions;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,8 +22,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.plugmesh.kernel.testing.KernelFixture;
@@ -145,6 +149,33 @@ class GrpcIT {
     // The empty name is the server's overall health.
     assertThat(blocking("check-2").check(service("")).getStatus()).isEqualTo(ServingStatus.SERVING);
     assertThat(requestIds).containsKey("check-1");
+  }
+
+  @Test
+  void aLocalAnswerToAGrpcCallIsAGrpcStatus() {
+    MethodDescriptor<HealthCheckRequest, HealthCheckResponse> unrouted =
+        MethodDescriptor.<HealthCheckRequest, HealthCheckResponse>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("plugmesh.test.Missing/Call")
+            .setRequestMarshaller(ProtoUtils.marshaller(HealthCheckRequest.getDefaultInstance()))
+            .setResponseMarshaller(ProtoUtils.marshaller(HealthCheckResponse.getDefaultInstance()))
+            .build();
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    unrouted,
+                    CallOptions.DEFAULT.withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS),
+                    service("")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+              assertThat(e.getStatus().getDescription()).startsWith("no route matched POST");
+            });
+    // The connection still serves calls.
+    assertThat(blocking("after-local").check(service("orders")).getStatus())
+        .isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
