@@ -478,7 +478,7 @@ final class Exchange extends LoopDeadlines.Entry {
         };
     CompletionStage<ProxyResponse> stage;
     try {
-      stage = chain.runner().run(request, this::sendAttemptOnLoop, home, observer);
+      stage = chain.runner().run(request, this::sendAttempt, home, observer);
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
@@ -487,42 +487,9 @@ final class Exchange extends LoopDeadlines.Entry {
   }
 
   /**
-   * The chain's terminal. A filter may call {@code proceed} from any thread (a delay or a backoff
-   * fires on the filter scheduler), but attempts, pools and exchange state belong to this event
-   * loop: hop onto it, keeping cancellation and completion wired through.
+   * The chain's terminal. The chain runner calls it on this exchange's event loop, also when a
+   * filter proceeds from a timer or a client library's thread (it hops home first).
    */
-  private CompletionStage<ProxyResponse> sendAttemptOnLoop(ProxyRequest attemptRequest) {
-    if (loop.inEventLoop()) {
-      return sendAttempt(attemptRequest);
-    }
-    CompletableFuture<ProxyResponse> out = new CompletableFuture<>();
-    loop.execute(
-        () -> {
-          if (out.isDone()) {
-            return; // cancelled before it could start
-          }
-          CompletableFuture<ProxyResponse> sent = sendAttempt(attemptRequest).toCompletableFuture();
-          sent.whenComplete(
-              (response, error) -> {
-                if (error != null) {
-                  out.completeExceptionally(
-                      error instanceof CompletionException && error.getCause() != null
-                          ? error.getCause()
-                          : error);
-                } else if (!out.complete(response)) {
-                  response.discard();
-                }
-              });
-          out.whenComplete(
-              (r, e) -> {
-                if (out.isCancelled()) {
-                  sent.cancel(false);
-                }
-              });
-        });
-    return out;
-  }
-
   private CompletionStage<ProxyResponse> sendAttempt(ProxyRequest attemptRequest) {
     if (state != State.CHAIN) {
       return CompletableFuture.failedFuture(

@@ -84,6 +84,6 @@ final class KernelRequestContext implements RequestContext {
   }
 
   synchronized Set<ResponseFlag> flags() {
-    return EnumSet.copyOf(flags.isEmpty() ? EnumSet.noneOf(ResponseFlag.class) : flags);
+    return EnumSet.copyOf(flags);
   }
 }
