@@ -2,9 +2,9 @@ package io.plugmesh.demo;
 
 import static java.util.Objects.requireNonNull;
 
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ProxySettings;
 import io.plugmesh.control.server.ControlServer;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.control.ControlClient;
 import io.plugmesh.kernel.control.ControlSettings;
 import io.plugmesh.kernel.runtime.Kernel;

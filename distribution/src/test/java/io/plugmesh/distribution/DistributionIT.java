@@ -3,8 +3,8 @@ package io.plugmesh.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.plugmesh.kernel.runtime.Kernel;
 import io.plugmesh.kernel.testing.TestUpstream;
+import io.plugmesh.pluginruntime.PluginApi;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -134,10 +134,8 @@ class DistributionIT {
         Attributes main = jar.getManifest().getMainAttributes();
         assertThat(main.getValue("Plugin-Id")).isEqualTo(id);
         String requires = main.getValue("Plugin-Requires");
-        assertThat(
-                new DefaultVersionManager()
-                    .checkVersionConstraint(Kernel.PLUGIN_API_VERSION, requires))
-            .as("plugin %s requires %s, kernel offers %s", id, requires, Kernel.PLUGIN_API_VERSION)
+        assertThat(new DefaultVersionManager().checkVersionConstraint(PluginApi.VERSION, requires))
+            .as("plugin %s requires %s, kernel offers %s", id, requires, PluginApi.VERSION)
             .isTrue();
         // Self-contained: the filter API and PF4J come from the proxy, never from the jar.
         assertThat(jar.getEntry("io/plugmesh/filters/Filter.class")).isNull();
@@ -171,7 +169,7 @@ class DistributionIT {
         .contains(dist.resolve("plugins").resolve(fixture.getFileName()).toString())
         .contains(
             "requires plugin API '>=9.0.0' (expected: a range that includes this kernel's plugin API "
-                + Kernel.PLUGIN_API_VERSION
+                + PluginApi.VERSION
                 + ")");
 
     // A config naming a plugin this distribution does not have is rejected; the old one serves on.

@@ -1,7 +1,7 @@
 package io.plugmesh.kernel;
 
-import io.plugmesh.kernel.config.ProxySettings;
-import io.plugmesh.kernel.config.SettingsLoader;
+import io.plugmesh.config.ProxySettings;
+import io.plugmesh.config.SettingsLoader;
 import io.plugmesh.kernel.control.CertificateSettings;
 import io.plugmesh.kernel.control.ControlClient;
 import io.plugmesh.kernel.control.ControlSettings;

@@ -1,6 +1,8 @@
 package io.plugmesh.ctl;
 
 import com.google.protobuf.util.JsonFormat;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.api.v1.PluginsResponse;
 import io.plugmesh.control.server.push.Selection;
 import io.plugmesh.control.server.store.DesiredState;
@@ -8,10 +10,8 @@ import io.plugmesh.control.server.store.Documents;
 import io.plugmesh.control.server.validate.PluginCatalog;
 import io.plugmesh.control.server.validate.Validator;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.control.ControlClient;
-import io.plugmesh.kernel.plugin.PluginHost;
-import io.plugmesh.kernel.runtime.Kernel;
+import io.plugmesh.pluginruntime.PluginApi;
+import io.plugmesh.pluginruntime.PluginHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +46,8 @@ final class ValidateCommand extends PlugmeshCtl.Sub {
     PluginCatalog catalog = new PluginCatalog();
     if (plugins != null) {
       try (PluginHost host =
-          PluginHost.load(plugins, Kernel.PLUGIN_API_VERSION, List.<FilterFactory<?>>of())) {
-        catalog.addAll(ControlClient.descriptors(host));
+          PluginHost.load(plugins, PluginApi.VERSION, List.<FilterFactory<?>>of())) {
+        catalog.addAll(PluginDescriptors.of(host));
       }
     }
     if (catalogFile != null) {

@@ -2,11 +2,11 @@ package io.plugmesh.kernel.cluster;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.plugmesh.config.CircuitBreakerConfig;
+import io.plugmesh.config.ClusterConfig;
+import io.plugmesh.config.EndpointConfig;
+import io.plugmesh.config.OutlierDetectionConfig;
 import io.plugmesh.filters.UpstreamException;
-import io.plugmesh.kernel.config.CircuitBreakerConfig;
-import io.plugmesh.kernel.config.ClusterConfig;
-import io.plugmesh.kernel.config.EndpointConfig;
-import io.plugmesh.kernel.config.OutlierDetectionConfig;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;

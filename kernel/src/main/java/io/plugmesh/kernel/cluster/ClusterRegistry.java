@@ -2,7 +2,7 @@ package io.plugmesh.kernel.cluster;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.plugmesh.kernel.config.ClusterConfig;
+import io.plugmesh.config.ClusterConfig;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

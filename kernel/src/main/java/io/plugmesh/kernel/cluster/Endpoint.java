@@ -3,7 +3,7 @@ package io.plugmesh.kernel.cluster;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.util.NetUtil;
-import io.plugmesh.kernel.config.EndpointConfig;
+import io.plugmesh.config.EndpointConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;

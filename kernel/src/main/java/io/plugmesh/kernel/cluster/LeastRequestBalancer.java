@@ -1,6 +1,6 @@
 package io.plugmesh.kernel.cluster;
 
-import io.plugmesh.kernel.config.LbPolicy;
+import io.plugmesh.config.LbPolicy;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 

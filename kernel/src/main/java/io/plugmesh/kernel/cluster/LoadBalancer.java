@@ -2,7 +2,7 @@ package io.plugmesh.kernel.cluster;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.kernel.config.LbPolicy;
+import io.plugmesh.config.LbPolicy;
 import java.util.List;
 import java.util.Set;
 

@@ -13,22 +13,19 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.MeshConfig;
+import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.Ack;
 import io.plugmesh.control.api.v1.ControlMessage;
 import io.plugmesh.control.api.v1.ControlPlaneGrpc;
 import io.plugmesh.control.api.v1.Hello;
 import io.plugmesh.control.api.v1.Nack;
-import io.plugmesh.control.api.v1.PluginDescriptor;
 import io.plugmesh.control.api.v1.Problem;
 import io.plugmesh.control.api.v1.ProxyMessage;
 import io.plugmesh.control.api.v1.Snapshot;
-import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.MeshConfig;
-import io.plugmesh.kernel.plugin.PluginHost;
-import io.plugmesh.kernel.plugin.PluginInfo;
 import io.plugmesh.kernel.runtime.Kernel;
 import java.io.IOException;
 import java.time.Instant;
@@ -347,34 +344,8 @@ public final class ControlClient implements AutoCloseable {
             .setService(settings.service())
             .putAllLabels(settings.labels())
             .setAppliedVersion(appliedVersion());
-    b.addAllPlugins(descriptors(kernel.plugins()));
+    b.addAllPlugins(PluginDescriptors.of(kernel.plugins()));
     return b.build();
-  }
-
-  /**
-   * What this proxy can run, as sent in its hello: each filter's name, version, phase and schema.
-   *
-   * @param host the plugin host
-   * @return one descriptor per available filter
-   */
-  public static List<PluginDescriptor> descriptors(PluginHost host) {
-    List<PluginDescriptor> out = new ArrayList<>();
-    for (String name : host.filterNames()) {
-      Optional<FilterFactory<?>> factory = host.factory(name);
-      if (factory.isEmpty()) {
-        continue;
-      }
-      PluginInfo info = host.pluginFor(name).orElse(null);
-      out.add(
-          PluginDescriptor.newBuilder()
-              .setName(name)
-              .setVersion(info == null ? host.apiVersion() : info.version())
-              .setPluginId(info == null ? name : info.id())
-              .setPhase(factory.get().phase().name())
-              .setConfigSchema(factory.get().configSchema())
-              .build());
-    }
-    return out;
   }
 
   private void handle(Snapshot snapshot, StreamObserver<ProxyMessage> out) {

@@ -1,6 +1,6 @@
 package io.plugmesh.kernel.proxy;
 
-import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.config.Limits;
 import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;

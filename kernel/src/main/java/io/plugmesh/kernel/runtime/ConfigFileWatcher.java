@@ -1,7 +1,7 @@
 package io.plugmesh.kernel.runtime;
 
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.MeshConfig;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.MeshConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.plugmesh.kernel.runtime;
 
 import com.sun.net.httpserver.HttpServer;
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.ProxySettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -4,34 +4,35 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.ConfigValidator;
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ListenerConfig;
+import io.plugmesh.config.MeshConfig;
+import io.plugmesh.config.ProxySettings;
+import io.plugmesh.config.TlsMode;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.kernel.admin.AdminServer;
 import io.plugmesh.kernel.admin.AdminState;
 import io.plugmesh.kernel.admin.Readiness;
 import io.plugmesh.kernel.cluster.ClusterRegistry;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.ConfigValidator;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ListenerConfig;
-import io.plugmesh.kernel.config.MeshConfig;
-import io.plugmesh.kernel.config.ProxySettings;
-import io.plugmesh.kernel.config.TlsMode;
 import io.plugmesh.kernel.listener.ListenerServer;
 import io.plugmesh.kernel.observe.AccessLogger;
 import io.plugmesh.kernel.observe.MetricsRegistryFactory;
 import io.plugmesh.kernel.observe.ProxyMetrics;
 import io.plugmesh.kernel.observe.RequestLog;
-import io.plugmesh.kernel.plugin.BuiltChain;
-import io.plugmesh.kernel.plugin.ChainBuilder;
-import io.plugmesh.kernel.plugin.KernelServices;
-import io.plugmesh.kernel.plugin.PluginConfigException;
-import io.plugmesh.kernel.plugin.PluginHost;
-import io.plugmesh.kernel.plugin.PluginInfo;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
+import io.plugmesh.pluginruntime.BuiltChain;
+import io.plugmesh.pluginruntime.ChainBuilder;
+import io.plugmesh.pluginruntime.KernelServices;
+import io.plugmesh.pluginruntime.PluginApi;
+import io.plugmesh.pluginruntime.PluginConfigException;
+import io.plugmesh.pluginruntime.PluginHost;
+import io.plugmesh.pluginruntime.PluginInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,9 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Kernel implements ProxyRuntime, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Kernel.class);
-
-  /** The plugin API version this kernel offers; plugins declare it in {@code plugin.requires}. */
-  public static final String PLUGIN_API_VERSION = "0.1.0";
 
   private final ProxySettings settings;
   private final Transport transport = new Transport();
@@ -93,7 +91,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
                 : settings.accessLog().file().toString(),
             registry,
             settings.metricsPrefix());
-    this.plugins = PluginHost.load(settings.pluginsDir(), PLUGIN_API_VERSION, builtins);
+    this.plugins = PluginHost.load(settings.pluginsDir(), PluginApi.VERSION, builtins);
     this.services = KernelServices.defaults(registry, settings.metricsPrefix());
     this.chains = new ChainBuilder(plugins, services);
     this.admin =
@@ -314,7 +312,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       for (var entry : route.plugins()) {
         if (entry != null
             && entry.name() != null
-            && entry.mode() != io.plugmesh.kernel.config.PluginMode.OFF
+            && entry.mode() != io.plugmesh.config.PluginMode.OFF
             && plugins.factory(entry.name()).isPresent()
             && !names.contains(entry.name())) {
           names.add(entry.name());

@@ -1,10 +1,10 @@
 package io.plugmesh.kernel.state;
 
+import io.plugmesh.config.ClusterConfig;
+import io.plugmesh.config.EndpointConfig;
 import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.cluster.Endpoint;
 import io.plugmesh.kernel.cluster.LoadBalancer;
-import io.plugmesh.kernel.config.ClusterConfig;
-import io.plugmesh.kernel.config.EndpointConfig;
 import io.plugmesh.kernel.upstream.UpstreamTarget;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;

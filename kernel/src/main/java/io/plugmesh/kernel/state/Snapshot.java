@@ -1,11 +1,11 @@
 package io.plugmesh.kernel.state;
 
+import io.plugmesh.config.ClusterConfig;
+import io.plugmesh.config.ListenerConfig;
+import io.plugmesh.config.MeshConfig;
+import io.plugmesh.config.route.RouteTable;
 import io.plugmesh.kernel.cluster.ClusterHealth;
-import io.plugmesh.kernel.config.ClusterConfig;
-import io.plugmesh.kernel.config.ListenerConfig;
-import io.plugmesh.kernel.config.MeshConfig;
-import io.plugmesh.kernel.plugin.BuiltChain;
-import io.plugmesh.kernel.route.RouteTable;
+import io.plugmesh.pluginruntime.BuiltChain;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

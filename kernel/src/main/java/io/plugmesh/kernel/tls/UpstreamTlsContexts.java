@@ -1,8 +1,8 @@
 package io.plugmesh.kernel.tls;
 
-import io.plugmesh.kernel.config.ClusterConfig;
-import io.plugmesh.kernel.config.UpstreamProtocol;
-import io.plugmesh.kernel.config.UpstreamTlsConfig;
+import io.plugmesh.config.ClusterConfig;
+import io.plugmesh.config.UpstreamProtocol;
+import io.plugmesh.config.UpstreamTlsConfig;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,8 +1,8 @@
 package io.plugmesh.kernel.upstream;
 
+import io.plugmesh.config.UpstreamProtocol;
+import io.plugmesh.config.UpstreamTlsConfig;
 import io.plugmesh.kernel.cluster.ClusterHealth;
-import io.plugmesh.kernel.config.UpstreamProtocol;
-import io.plugmesh.kernel.config.UpstreamTlsConfig;
 import java.time.Duration;
 
 /**

@@ -2,13 +2,13 @@ package io.plugmesh.kernel.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ProxySettings;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.testing.KernelFixture;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,7 +3,7 @@ package io.plugmesh.kernel.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.plugmesh.kernel.config.EndpointConfig;
+import io.plugmesh.config.EndpointConfig;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;

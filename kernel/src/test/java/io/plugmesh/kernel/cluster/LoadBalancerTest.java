@@ -2,7 +2,7 @@ package io.plugmesh.kernel.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.kernel.config.LbPolicy;
+import io.plugmesh.config.LbPolicy;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;

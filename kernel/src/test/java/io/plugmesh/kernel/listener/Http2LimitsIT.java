@@ -25,7 +25,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.config.Limits;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.time.Duration;

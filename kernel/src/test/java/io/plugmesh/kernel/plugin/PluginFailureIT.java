@@ -2,11 +2,12 @@ package io.plugmesh.kernel.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.plugmesh.config.Limits;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.kernel.config.Limits;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
+import io.plugmesh.pluginruntime.TestFactory;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

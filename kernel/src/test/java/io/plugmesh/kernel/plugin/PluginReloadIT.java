@@ -3,11 +3,12 @@ package io.plugmesh.kernel.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.plugin.fixture.VersionedFactory;
+import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.kernel.runtime.PluginDirectoryWatcher;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
+import io.plugmesh.pluginruntime.PluginJars;
+import io.plugmesh.pluginruntime.fixture.VersionedFactory;
 import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -2,7 +2,7 @@ package io.plugmesh.kernel.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.config.Limits;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.time.Duration;

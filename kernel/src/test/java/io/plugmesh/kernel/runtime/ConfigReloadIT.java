@@ -2,12 +2,12 @@ package io.plugmesh.kernel.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.plugmesh.config.Limits;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import io.plugmesh.kernel.config.Limits;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.net.http.HttpRequest;

@@ -1,9 +1,9 @@
 package io.plugmesh.kernel.testing;
 
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ProxySettings;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.runtime.Kernel;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,7 +3,7 @@ package io.plugmesh.kernel.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.plugmesh.kernel.config.Limits;
+import io.plugmesh.config.Limits;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import io.plugmesh.meshca.MeshCa;

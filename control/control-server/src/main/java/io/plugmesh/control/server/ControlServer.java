@@ -7,6 +7,8 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.api.v1.ProxyStatus;
 import io.plugmesh.control.server.admin.AdminGrpcService;
 import io.plugmesh.control.server.admin.AdminHttp;
@@ -31,10 +33,8 @@ import io.plugmesh.control.server.store.StateStore;
 import io.plugmesh.control.server.validate.PluginCatalog;
 import io.plugmesh.control.server.validate.Validator;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.control.ControlClient;
-import io.plugmesh.kernel.plugin.PluginHost;
-import io.plugmesh.kernel.runtime.Kernel;
+import io.plugmesh.pluginruntime.PluginApi;
+import io.plugmesh.pluginruntime.PluginHost;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -154,9 +154,8 @@ public final class ControlServer implements AutoCloseable {
   private void startAll() throws IOException {
     if (options.pluginsDir() != null) {
       try (PluginHost host =
-          PluginHost.load(
-              options.pluginsDir(), Kernel.PLUGIN_API_VERSION, List.<FilterFactory<?>>of())) {
-        catalog.addAll(ControlClient.descriptors(host));
+          PluginHost.load(options.pluginsDir(), PluginApi.VERSION, List.<FilterFactory<?>>of())) {
+        catalog.addAll(PluginDescriptors.of(host));
       }
     }
     Runnable refreshCatalog = () -> {};

@@ -3,13 +3,13 @@ package io.plugmesh.control.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.api.v1.PluginDescriptor;
 import io.plugmesh.control.api.v1.ProxyStatus;
 import io.plugmesh.control.server.testing.ControlFixture;
 import io.plugmesh.control.server.testing.StreamProxy;
 import io.plugmesh.control.server.testing.TestFilters;
 import io.plugmesh.control.server.testing.TestProxy;
-import io.plugmesh.kernel.control.ControlClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +92,7 @@ public class ScaleIT {
     for (int i = 0; i < KERNELS; i++) {
       proxies.add(TestProxy.start("p" + i, "web", servers, null, TestFilters.all()));
     }
-    List<PluginDescriptor> plugins = ControlClient.descriptors(proxies.get(0).kernel.plugins());
+    List<PluginDescriptor> plugins = PluginDescriptors.of(proxies.get(0).kernel.plugins());
     for (int i = KERNELS; i < PROXIES; i++) {
       streams.add(new StreamProxy(servers.get(0), "p" + i, "web", plugins));
     }

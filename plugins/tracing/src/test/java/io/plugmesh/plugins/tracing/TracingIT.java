@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ProxySettings;
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ProxySettings;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.plugmesh.control.server.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import io.plugmesh.config.ConfigError;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.ApplyResponse;
 import io.plugmesh.control.api.v1.DeleteResponse;
@@ -24,7 +25,6 @@ import io.plugmesh.control.server.store.Resource;
 import io.plugmesh.control.server.store.StateStore;
 import io.plugmesh.control.server.validate.PluginCatalog;
 import io.plugmesh.control.server.validate.Validator;
-import io.plugmesh.kernel.config.ConfigError;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.plugmesh.control.server.registry;
 
-import io.plugmesh.kernel.config.ConfigValidator;
+import io.plugmesh.config.ConfigValidator;
 import java.util.List;
 import java.util.Map;
 

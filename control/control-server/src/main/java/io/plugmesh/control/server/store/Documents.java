@@ -1,7 +1,7 @@
 package io.plugmesh.control.server.store;
 
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.config.ConfigLoader;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.config.ConfigLoader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.plugmesh.control.server.store;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.kernel.config.ConfigError;
+import io.plugmesh.config.ConfigError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,12 @@ package io.plugmesh.control.server.validate;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.MeshConfig;
+import io.plugmesh.config.PluginEntry;
+import io.plugmesh.config.PluginMode;
+import io.plugmesh.config.RouteConfig;
 import io.plugmesh.control.api.ProtoTrees;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.PluginDescriptor;
@@ -10,17 +16,11 @@ import io.plugmesh.control.server.store.DesiredState;
 import io.plugmesh.control.server.store.Kind;
 import io.plugmesh.control.server.store.Resource;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.config.ConfigLoader;
-import io.plugmesh.kernel.config.MeshConfig;
-import io.plugmesh.kernel.config.PluginEntry;
-import io.plugmesh.kernel.config.PluginMode;
-import io.plugmesh.kernel.config.RouteConfig;
-import io.plugmesh.kernel.plugin.ChainBuilder;
-import io.plugmesh.kernel.plugin.KernelServices;
-import io.plugmesh.kernel.plugin.PluginConfigException;
-import io.plugmesh.kernel.plugin.PluginHost;
-import io.plugmesh.kernel.runtime.Kernel;
+import io.plugmesh.pluginruntime.ChainBuilder;
+import io.plugmesh.pluginruntime.KernelServices;
+import io.plugmesh.pluginruntime.PluginApi;
+import io.plugmesh.pluginruntime.PluginConfigException;
+import io.plugmesh.pluginruntime.PluginHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -355,19 +355,19 @@ public final class Validator implements AutoCloseable {
       factories.add(new DescriptorFactory(d));
     }
     try {
-      host = PluginHost.load(emptyDir, Kernel.PLUGIN_API_VERSION, factories);
+      host = PluginHost.load(emptyDir, PluginApi.VERSION, factories);
     } catch (IllegalArgumentException e) {
       // one descriptor has an unusable schema: keep the others
       List<FilterFactory<?>> usable = new ArrayList<>();
       for (FilterFactory<?> f : factories) {
         try {
-          PluginHost.load(emptyDir, Kernel.PLUGIN_API_VERSION, List.of(f)).close();
+          PluginHost.load(emptyDir, PluginApi.VERSION, List.of(f)).close();
           usable.add(f);
         } catch (IllegalArgumentException bad) {
           log.warn("plugin '{}' in the catalog is not usable: {}", f.name(), bad.getMessage());
         }
       }
-      host = PluginHost.load(emptyDir, Kernel.PLUGIN_API_VERSION, usable);
+      host = PluginHost.load(emptyDir, PluginApi.VERSION, usable);
     }
     chains = new ChainBuilder(host, services);
     routeChecks.clear();

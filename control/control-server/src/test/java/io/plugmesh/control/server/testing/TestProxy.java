@@ -1,8 +1,8 @@
 package io.plugmesh.control.server.testing;
 
+import io.plugmesh.config.Limits;
+import io.plugmesh.config.ProxySettings;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.kernel.config.Limits;
-import io.plugmesh.kernel.config.ProxySettings;
 import io.plugmesh.kernel.control.ControlClient;
 import io.plugmesh.kernel.control.ControlSettings;
 import io.plugmesh.kernel.runtime.Kernel;

@@ -3,14 +3,14 @@ package io.plugmesh.control.server.validate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.plugmesh.config.ConfigError;
+import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.server.push.Selection;
 import io.plugmesh.control.server.store.DesiredState;
 import io.plugmesh.control.server.store.Documents;
 import io.plugmesh.control.server.store.Kind;
 import io.plugmesh.control.server.testing.TestFilters;
-import io.plugmesh.kernel.config.ConfigError;
-import io.plugmesh.kernel.control.ControlClient;
-import io.plugmesh.kernel.plugin.PluginHost;
+import io.plugmesh.pluginruntime.PluginHost;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ class ValidatorTest {
   @BeforeEach
   void setUp() {
     try (PluginHost host = PluginHost.load(Path.of("target/none"), "0.1.0", TestFilters.all())) {
-      catalog.addAll(ControlClient.descriptors(host));
+      catalog.addAll(PluginDescriptors.of(host));
     }
     validator = new Validator(catalog);
   }

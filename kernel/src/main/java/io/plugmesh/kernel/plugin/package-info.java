@@ -1,7 +1,0 @@
-/**
- * The kernel's plugin host and chain builder: loads filter plugins (PF4J jars) next to the built-in
- * filters, validates each route's plugin entries against the factories' JSON Schemas, and builds
- * the per-route chains with their services, metrics and logs. Start with {@link
- * io.plugmesh.kernel.plugin.PluginHost} and {@link io.plugmesh.kernel.plugin.ChainBuilder}.
- */
-package io.plugmesh.kernel.plugin;

@@ -1,0 +1,103 @@
+package io.plugmesh.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An upstream service.
+ *
+ * @param name a unique name routes refer to
+ * @param lb how an endpoint is chosen
+ * @param protocol how the proxy talks to the endpoints
+ * @param endpoints the static endpoints
+ * @param connectTimeout the TCP (and TLS) connect timeout; a miss answers 503
+ * @param maxConnectionsPerEndpoint the HTTP/1.1 pool size per endpoint (idle and busy)
+ * @param circuitBreaker bounds on connections, pending, active requests and retries
+ * @param outlierDetection passive ejection of failing endpoints, or null for none
+ * @param healthCheck active probes, or null for none
+ * @param tls TLS (or mutual TLS) to the endpoints, or null for plaintext
+ */
+public record ClusterConfig(
+    String name,
+    LbPolicy lb,
+    UpstreamProtocol protocol,
+    List<EndpointConfig> endpoints,
+    Duration connectTimeout,
+    int maxConnectionsPerEndpoint,
+    CircuitBreakerConfig circuitBreaker,
+    OutlierDetectionConfig outlierDetection,
+    HealthCheckConfig healthCheck,
+    UpstreamTlsConfig tls) {
+  public ClusterConfig {
+    endpoints = List.copyOf(endpoints);
+    if (circuitBreaker == null) {
+      circuitBreaker = CircuitBreakerConfig.DEFAULTS;
+    }
+  }
+
+  /**
+   * A plaintext cluster.
+   *
+   * @param name the name
+   * @param lb the policy
+   * @param protocol the protocol
+   * @param endpoints the endpoints
+   * @param connectTimeout the connect timeout
+   * @param maxConnectionsPerEndpoint the pool size per endpoint
+   * @param circuitBreaker the breakers, or null for the defaults
+   * @param outlierDetection outlier detection, or null
+   * @param healthCheck health checks, or null
+   */
+  public ClusterConfig(
+      String name,
+      LbPolicy lb,
+      UpstreamProtocol protocol,
+      List<EndpointConfig> endpoints,
+      Duration connectTimeout,
+      int maxConnectionsPerEndpoint,
+      CircuitBreakerConfig circuitBreaker,
+      OutlierDetectionConfig outlierDetection,
+      HealthCheckConfig healthCheck) {
+    this(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnectionsPerEndpoint,
+        circuitBreaker,
+        outlierDetection,
+        healthCheck,
+        null);
+  }
+
+  /**
+   * A cluster with default circuit breakers, no outlier detection and no health checks.
+   *
+   * @param name the name
+   * @param lb the policy
+   * @param protocol the protocol
+   * @param endpoints the endpoints
+   * @param connectTimeout the connect timeout
+   * @param maxConnectionsPerEndpoint the pool size per endpoint
+   */
+  public ClusterConfig(
+      String name,
+      LbPolicy lb,
+      UpstreamProtocol protocol,
+      List<EndpointConfig> endpoints,
+      Duration connectTimeout,
+      int maxConnectionsPerEndpoint) {
+    this(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnectionsPerEndpoint,
+        CircuitBreakerConfig.DEFAULTS,
+        null,
+        null,
+        null);
+  }
+}
