@@ -2,6 +2,7 @@ package io.plugmesh.pluginruntime;
 
 import static java.util.Objects.requireNonNull;
 
+import io.plugmesh.config.ConfigError;
 import java.util.List;
 
 /**
@@ -59,6 +60,24 @@ public final class PluginConfigException extends Exception {
         sb.append(field).append(": ");
       }
       return sb.append(problem).toString();
+    }
+
+    /**
+     * This problem in the config's own terms, its field a path from the document root.
+     *
+     * @param routeIndex the route's position in the config's route list, from 0
+     * @return e.g. field {@code routes[2].plugins[0].config.tokens}
+     */
+    public ConfigError.Problem toConfigProblem(int routeIndex) {
+      StringBuilder path = new StringBuilder("routes[").append(routeIndex).append(']');
+      if (pluginIndex >= 0) {
+        path.append(".plugins[").append(pluginIndex).append(']');
+      }
+      if (!field.isEmpty()) {
+        path.append('.').append(field);
+      }
+      return new ConfigError.Problem(
+          route, plugin.isEmpty() ? null : plugin, path.toString(), problem);
     }
 
     @Override

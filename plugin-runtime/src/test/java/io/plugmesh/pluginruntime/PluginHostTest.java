@@ -93,7 +93,7 @@ class PluginHostTest {
     assertThat(passed.status()).isEqualTo(200);
     assertThat(upstream).hasValue(1);
     assertThat(request.headers().get("x-hello-loader"))
-        .isEqualTo(KernelPluginClassLoader.class.getName());
+        .isEqualTo(factory.getClass().getClassLoader().getClass().getName());
 
     ProxyResponse answered =
         TestRequest.run(

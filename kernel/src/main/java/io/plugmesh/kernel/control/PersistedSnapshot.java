@@ -1,15 +1,14 @@
 package io.plugmesh.kernel.control;
 
+import io.plugmesh.config.io.AtomicFiles;
 import io.plugmesh.control.api.v1.Snapshot;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
-/** The last good control snapshot on disk, written atomically (temp file, then rename). */
+/** The last good control snapshot on disk, replaced as a whole and readable by its owner alone. */
 final class PersistedSnapshot {
   /** The file name inside the state folder. */
   static final String FILE = "control-snapshot.pb";
@@ -28,20 +27,7 @@ final class PersistedSnapshot {
 
   static void save(Path dir, Snapshot full) throws IOException {
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-    try {
-      Files.write(tmp, full.toByteArray());
-      try {
-        Files.move(
-            tmp,
-            dir.resolve(FILE),
-            StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    // Private: a snapshot holds every route's plugin config, secrets included.
+    AtomicFiles.writePrivate(dir.resolve(FILE), full.toByteArray());
   }
 }

@@ -6,17 +6,14 @@ import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.plugmesh.config.io.AtomicFiles;
 import io.plugmesh.control.api.v1.CertificateRequest;
 import io.plugmesh.control.api.v1.CertificateResponse;
 import io.plugmesh.control.api.v1.CertificatesGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -218,9 +215,9 @@ public final class WorkloadCertificates implements AutoCloseable {
     if (readChain(r.getTrustBundlePem()).isEmpty()) {
       throw new IOException("the control service returned an empty trust bundle");
     }
-    replace(settings.bundleFile(), r.getTrustBundlePem(), false);
-    replace(settings.keyFile(), privateKeyPem(keys), true);
-    replace(settings.certificateFile(), r.getCertificateChainPem(), false);
+    AtomicFiles.write(settings.bundleFile(), ascii(r.getTrustBundlePem()));
+    AtomicFiles.writePrivate(settings.keyFile(), ascii(privateKeyPem(keys)));
+    AtomicFiles.write(settings.certificateFile(), ascii(r.getCertificateChainPem()));
     notAfter = chain.get(0).getNotAfter().toInstant();
     renewals.incrementAndGet();
     log.info("workload certificate for {} valid until {}", r.getSpiffeId(), notAfter);
@@ -260,24 +257,8 @@ public final class WorkloadCertificates implements AutoCloseable {
     }
   }
 
-  private static void replace(Path file, String text, boolean secret) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    if (secret) {
-      try {
-        Files.createFile(
-            tmp,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(tmp);
-      }
-    }
-    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
+  private static byte[] ascii(String pem) {
+    return pem.getBytes(StandardCharsets.US_ASCII);
   }
 
   @Override

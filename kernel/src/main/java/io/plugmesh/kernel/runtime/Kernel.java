@@ -8,10 +8,8 @@ import io.plugmesh.config.ConfigError;
 import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.config.ConfigValidator;
 import io.plugmesh.config.Limits;
-import io.plugmesh.config.ListenerConfig;
 import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.ProxySettings;
-import io.plugmesh.config.TlsMode;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.kernel.admin.AdminServer;
 import io.plugmesh.kernel.admin.AdminState;
@@ -22,7 +20,6 @@ import io.plugmesh.kernel.observe.AccessLogger;
 import io.plugmesh.kernel.observe.MetricsRegistryFactory;
 import io.plugmesh.kernel.observe.ProxyMetrics;
 import io.plugmesh.kernel.observe.RequestLog;
-import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
@@ -34,11 +31,9 @@ import io.plugmesh.pluginruntime.PluginConfigException;
 import io.plugmesh.pluginruntime.PluginHost;
 import io.plugmesh.pluginruntime.PluginInfo;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -65,7 +60,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   private final ChainBuilder chains;
   private final KernelServices services;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
-  private final Map<String, ListenerServer> listeners = new LinkedHashMap<>();
+  private final Listeners listeners;
   private final AdminServer admin;
   private volatile boolean closed;
   private volatile String staleReason;
@@ -77,6 +72,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     this.workers = transport.group("plugmesh-io", Runtime.getRuntime().availableProcessors());
     this.connector = new UpstreamConnector(transport.channel());
     this.clusterRegistry = new ClusterRegistry(workers, transport.channel());
+    this.listeners = new Listeners(this, boss, workers, transport);
     this.registry = MetricsRegistryFactory.create();
     this.metrics = new ProxyMetrics(registry, settings.metricsPrefix());
     this.accessLog =
@@ -150,44 +146,12 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     } catch (IllegalStateException e) {
       throw new ConfigError(List.of(ConfigError.Problem.at("clusters", e.getMessage())));
     }
-    Map<String, ListenerServer> opened = new HashMap<>();
-    List<ListenerServer> retired = new ArrayList<>();
-    try {
-      for (ListenerConfig lc : config.listeners()) {
-        ListenerServer existing = listeners.get(lc.name());
-        if (existing != null && sameSocket(existing.config(), lc)) {
-          continue;
-        }
-        opened.put(lc.name(), bind(lc));
-      }
-    } catch (Exception e) {
-      opened.values().forEach(ListenerServer::close);
-      throw new IllegalStateException("cannot bind listeners: " + e.getMessage(), e);
-    }
+    Map<String, ListenerServer> opened = listeners.open(config.listeners());
     Snapshot snapshot =
         Snapshot.build(version, config, built, clusterRegistry.apply(config.clusters()));
     current.set(snapshot);
     nextVersion++;
-    for (ListenerConfig lc : config.listeners()) {
-      ListenerServer fresh = opened.get(lc.name());
-      if (fresh != null) {
-        ListenerServer old = listeners.put(lc.name(), fresh);
-        if (old != null) {
-          retired.add(old);
-        }
-      }
-    }
-    listeners
-        .keySet()
-        .removeIf(
-            name -> {
-              boolean gone = config.listeners().stream().noneMatch(l -> l.name().equals(name));
-              if (gone) {
-                retired.add(listeners.get(name));
-              }
-              return gone;
-            });
-    retired.forEach(ListenerServer::close);
+    listeners.switchTo(config.listeners(), opened);
     metrics.setConfigVersion(version);
     if (version == 1) {
       // The proxy serves now; the JVM and process meters need not delay that.
@@ -211,29 +175,9 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
           && !config.routes().get(routeIndex).name().equals(p.route())) {
         routeIndex++;
       }
-      StringBuilder field = new StringBuilder("routes[").append(routeIndex).append(']');
-      if (p.pluginIndex() >= 0) {
-        field.append(".plugins[").append(p.pluginIndex()).append(']');
-      }
-      if (!p.field().isEmpty()) {
-        field.append('.').append(p.field());
-      }
-      problems.add(
-          new ConfigError.Problem(
-              p.route(), p.plugin().isEmpty() ? null : p.plugin(), field.toString(), p.problem()));
+      problems.add(p.toConfigProblem(routeIndex));
     }
     return new ConfigError(problems);
-  }
-
-  private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-    return a.host().equals(b.host()) && a.port() == b.port() && Objects.equals(a.tls(), b.tls());
-  }
-
-  private ListenerServer bind(ListenerConfig lc) throws Exception {
-    ListenerContext context =
-        new ListenerContext(
-            lc.name(), lc.tls() == null || lc.tls().mode() == TlsMode.OFF ? "http" : "https", this);
-    return ListenerServer.start(lc, context, boss, workers, transport.serverChannel());
   }
 
   /**
@@ -329,11 +273,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
    * @return the port
    */
   public synchronized int port(String listener) {
-    ListenerServer server = listeners.get(listener);
-    if (server == null) {
-      throw new IllegalArgumentException("no listener named '" + listener + "'");
-    }
-    return server.port();
+    return listeners.port(listener);
   }
 
   /**
@@ -421,10 +361,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     }
     closed = true;
     clusterRegistry.close();
-    for (ListenerServer server : listeners.values()) {
-      server.close();
-    }
-    listeners.clear();
+    listeners.close();
     long drainMillis = settings.limits().drainTimeout().toMillis();
     workers.shutdownGracefully(0, drainMillis, TimeUnit.MILLISECONDS).syncUninterruptibly();
     if (admin != null) {

@@ -135,7 +135,8 @@ public final class TlsContexts {
         });
   }
 
-  private static X509ExtendedTrustManager pkix(List<X509Certificate> roots) throws IOException {
+  /** The JDK's PKIX trust manager over {@code roots}, or over the JDK's own roots when null. */
+  static X509ExtendedTrustManager pkix(List<X509Certificate> roots) throws IOException {
     try {
       TrustManagerFactory tmf =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

@@ -2,16 +2,14 @@ package io.plugmesh.control.server.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import io.plugmesh.config.io.AtomicFiles;
 import io.plugmesh.meshca.MeshCa;
 import io.plugmesh.meshca.Pem;
 import io.plugmesh.meshca.SpiffeId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -278,31 +276,17 @@ public final class CertificateAuthority {
   }
 
   private void persist(Root root) throws IOException {
-    write(dir.resolve("root-" + root.number() + ".key"), root.ca().privateKeyPem(), true);
-    write(dir.resolve("root-" + root.number() + ".pem"), root.ca().certificatePem(), false);
+    AtomicFiles.writePrivate(
+        dir.resolve("root-" + root.number() + ".key"), utf8(root.ca().privateKeyPem()));
+    AtomicFiles.write(
+        dir.resolve("root-" + root.number() + ".pem"), utf8(root.ca().certificatePem()));
   }
 
   private void writeSigning() throws IOException {
-    write(dir.resolve("signing"), signing.number() + "\n", false);
+    AtomicFiles.write(dir.resolve("signing"), utf8(signing.number() + "\n"));
   }
 
-  private static void write(Path file, String content, boolean secret) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    if (secret) {
-      try {
-        Files.createFile(
-            tmp,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(tmp);
-      }
-    }
-    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -3,14 +3,13 @@ package io.plugmesh.control.server.store;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.config.ConfigError;
+import io.plugmesh.config.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -186,14 +185,8 @@ public final class FileStateStore implements StateStore {
       ordered.sort(DesiredState.ORDER);
       Map<String, Object> doc = DesiredState.of(0, ordered).document();
       try {
-        Path tmp = Files.createTempFile(dir, ".applied", ".tmp");
-        Files.writeString(tmp, Documents.prettyJson(doc), StandardCharsets.UTF_8);
-        try {
-          Files.move(
-              tmp, managed, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, managed, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.writePrivate(
+            managed, Documents.prettyJson(doc).getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new StoreException("cannot write " + managed + ": " + e, e);
       }

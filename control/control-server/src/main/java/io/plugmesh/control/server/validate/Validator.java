@@ -323,19 +323,7 @@ public final class Validator implements AutoCloseable {
         routeChecks.put(route, routeProblems);
       }
       for (PluginConfigException.Problem p : routeProblems) {
-        StringBuilder field = new StringBuilder("routes[").append(i).append(']');
-        if (p.pluginIndex() >= 0) {
-          field.append(".plugins[").append(p.pluginIndex()).append(']');
-        }
-        if (!p.field().isEmpty()) {
-          field.append('.').append(p.field());
-        }
-        problems.add(
-            new ConfigError.Problem(
-                p.route(),
-                p.plugin().isEmpty() ? null : p.plugin(),
-                field.toString(),
-                p.problem()));
+        problems.add(p.toConfigProblem(i));
       }
     }
     return problems;

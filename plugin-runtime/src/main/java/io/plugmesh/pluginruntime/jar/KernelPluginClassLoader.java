@@ -1,4 +1,4 @@
-package io.plugmesh.pluginruntime;
+package io.plugmesh.pluginruntime.jar;
 
 import java.net.URL;
 import org.pf4j.ClassLoadingStrategy;

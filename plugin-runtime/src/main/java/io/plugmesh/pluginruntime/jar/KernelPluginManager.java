@@ -1,4 +1,4 @@
-package io.plugmesh.pluginruntime;
+package io.plugmesh.pluginruntime.jar;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
