@@ -383,13 +383,24 @@ public interface ConfigNode {
   }
 
   /**
-   * This node's elements if it is a list, else this node alone: for fields written either as one
-   * value or as a list of them ({@code key: ip} or {@code key: [route, ip]}).
+   * This node's elements if it is a list, else this node alone, each turned into a value: for
+   * fields written either as one value or as a list of them ({@code scope: read} or {@code scope:
+   * [read, write]}).
    *
-   * @return the elements, each with its indexed path, or this node
+   * <pre>{@code
+   * List<String> accepted = claim.asListOrSingle(ConfigNode::asText);
+   * }</pre>
+   *
+   * @param <T> the element type
+   * @param element turns one element (with its indexed path, or this node) into a value
+   * @return the values in written order, unmodifiable
+   * @throws ConfigException as thrown by {@code element}
    */
-  default List<ConfigNode> asListOrSingle() {
-    return raw() instanceof List<?> ? asList() : List.of(this);
+  default <T> List<T> asListOrSingle(Function<? super ConfigNode, ? extends T> element) {
+    requireNonNull(element, "element");
+    return raw() instanceof List<?>
+        ? asList(element)
+        : Collections.singletonList(element.apply(this));
   }
 
   /**

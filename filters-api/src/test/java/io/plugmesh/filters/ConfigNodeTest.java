@@ -144,11 +144,8 @@ class ConfigNodeTest {
         "1 (expected: a string)");
     assertThat(config.get("headers").asMap(ConfigNode::asText))
         .containsExactly(Map.entry("x-tenant", "1"));
-    assertThat(config.get("one").asListOrSingle())
-        .extracting(ConfigNode::path)
-        .containsExactly("one");
-    assertThat(config.get("many").asListOrSingle())
-        .extracting(ConfigNode::path)
+    assertThat(config.get("one").asListOrSingle(ConfigNode::path)).containsExactly("one");
+    assertThat(config.get("many").asListOrSingle(ConfigNode::path))
         .containsExactly("many[0]", "many[1]");
   }
 

@@ -113,9 +113,7 @@ record ProviderConfig(
         node.find("maxLifetime").map(ConfigNode::asPositiveDuration).orElse(null);
     Map<String, List<String>> required =
         node.find("requiredClaims")
-            .map(
-                claims ->
-                    claims.asMap(v -> v.asListOrSingle().stream().map(ConfigNode::asText).toList()))
+            .map(claims -> claims.asMap(v -> v.asListOrSingle(ConfigNode::asText)))
             .orElse(Map.of());
     Duration cache =
         node.find("jwksCacheDuration")

@@ -320,7 +320,7 @@ public record RateLimitConfig(
       return List.of(new KeyPart.Route());
     }
     ConfigNode keyNode = node.get("key");
-    List<ConfigNode> items = keyNode.asListOrSingle();
+    List<ConfigNode> items = keyNode.asListOrSingle(item -> item);
     if (items.isEmpty() || items.size() > MAX_KEY_PARTS) {
       throw keyNode.invalid(items.size() + " parts (expected: 1.." + MAX_KEY_PARTS + ")");
     }

@@ -64,7 +64,7 @@ record RbacConfig(List<Rule> rules) {
     node.find("claims")
         .ifPresent(
             map ->
-                map.asMap(v -> v.asListOrSingle().stream().map(ConfigNode::asText).toList())
+                map.asMap(v -> v.asListOrSingle(ConfigNode::asText))
                     .forEach((claim, accepted) -> claims.add(new ClaimMatcher(claim, accepted))));
     List<String> peers = node.list("peers", RbacConfig::peer);
     List<Cidr> blocks = node.list("clientIps", RbacConfig::cidr);
