@@ -1,5 +1,9 @@
 package io.plugmesh.filters;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import org.pf4j.ExtensionPoint;
 
 /**
@@ -8,13 +12,8 @@ import org.pf4j.ExtensionPoint;
  * <pre>{@code
  * @Extension
  * public final class TenantFilterFactory implements FilterFactory<TenantConfig> {
- *   public String name() { return "tenant"; }
+ *   public String name() { return "tenant"; }  // schema: com/example/tenant/tenant.schema.json
  *   public Phase phase() { return Phase.AUTHZ; }
- *   public String configSchema() {
- *     return """
- *         {"type": "object", "required": ["header"], "additionalProperties": false,
- *          "properties": {"header": {"type": "string", "minLength": 1}}}""";
- *   }
  *   public TenantConfig parseConfig(ConfigNode config) {
  *     return new TenantConfig(config.string("header"));
  *   }
@@ -24,6 +23,17 @@ import org.pf4j.ExtensionPoint;
  *         : RequestDecision.respond(ProxyResponse.of(403, "missing " + config.header() + "\n"));
  *   }
  * }
+ * }</pre>
+ *
+ * <p>The config schema lives beside the factory: a factory {@code
+ * com.example.tenant.TenantFilterFactory} named {@code tenant} ships {@code
+ * src/main/resources/com/example/tenant/tenant.schema.json}, which {@link #configSchema()} reads
+ * from the plugin jar:
+ *
+ * <pre>{@code
+ * {"$schema": "https://json-schema.org/draft/2020-12/schema",
+ *  "type": "object", "required": ["header"], "additionalProperties": false,
+ *  "properties": {"header": {"type": "string", "minLength": 1}}}
  * }</pre>
  *
  * <p>Lifecycle: the control service and the proxy validate a route's plugin config against {@link
@@ -52,11 +62,42 @@ public interface FilterFactory<C> extends ExtensionPoint {
 
   /**
    * The JSON Schema (draft 2020-12) of this plugin's {@code config} object, as JSON text. Checked
-   * by the control service before a push and by the proxy before a switch.
+   * by the control service before a push and by the proxy before a switch. Read when the plugin is
+   * loaded or described, never per request.
+   *
+   * <p>By default the schema is the resource {@code <name>.schema.json} in the factory's own
+   * package, read through the factory's class loader (so from the plugin's jar): for {@code
+   * io.plugmesh.plugins.retry.RetryFilterFactory} named {@code retry}, {@code
+   * io/plugmesh/plugins/retry/retry.schema.json}. Override this method to build the schema another
+   * way, e.g. as a text block for a test double.
    *
    * @return the schema
+   * @throws IllegalStateException naming the expected resource when it is missing
+   * @throws UncheckedIOException when it cannot be read
    */
-  String configSchema();
+  default String configSchema() {
+    Class<?> type = getClass();
+    String resource =
+        type.getPackageName().replace('.', '/')
+            + (type.getPackageName().isEmpty() ? "" : "/")
+            + name()
+            + ".schema.json";
+    try (InputStream in = type.getResourceAsStream("/" + resource)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "filter '"
+                + name()
+                + "': no config schema "
+                + resource
+                + " (expected: that resource beside "
+                + type.getName()
+                + " in the plugin jar, or configSchema() overridden)");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("filter '" + name() + "': cannot read " + resource, e);
+    }
+  }
 
   /**
    * Turns validated configuration into the plugin's config type.

@@ -7,7 +7,10 @@ import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
 import org.pf4j.Extension;
 
-/** The hello plugin: named {@code hello} in route config. */
+/**
+ * The hello plugin: named {@code hello} in route config. Its config schema is {@code
+ * hello.schema.json} beside this class (in {@code src/main/resources/com/example/hello/}).
+ */
 @Extension
 public final class HelloFilterFactory implements FilterFactory<HelloConfig> {
 
@@ -19,25 +22,6 @@ public final class HelloFilterFactory implements FilterFactory<HelloConfig> {
   @Override
   public Phase phase() {
     return Phase.CUSTOM;
-  }
-
-  @Override
-  public String configSchema() {
-    return """
-{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["greeting"],
-  "properties": {
-    "greeting": {"type": "string", "minLength": 1, "maxLength": 200,
-                 "description": "The text sent in the header and as the answer."},
-    "header": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$", "default": "x-hello",
-               "description": "The header carrying the greeting, upstream and back."},
-    "answerPath": {"type": "string", "pattern": "^/",
-                   "description": "A path answered by the plugin itself; none by default."}
-  }
-}""";
   }
 
   @Override

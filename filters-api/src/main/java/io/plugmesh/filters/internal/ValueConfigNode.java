@@ -7,8 +7,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,6 +20,11 @@ import java.util.regex.Pattern;
 public final class ValueConfigNode implements ConfigNode {
   private static final Pattern DURATION =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|h|d)");
+
+  private static final long[] UNIT_NANOS = {
+    86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L
+  };
+  private static final String[] UNIT_NAMES = {"d", "h", "m", "s", "ms", "us"};
 
   private final String path;
   private final Object value;
@@ -167,6 +176,17 @@ public final class ValueConfigNode implements ConfigNode {
   }
 
   private String describe() {
+    return describe(value);
+  }
+
+  /**
+   * A value as it reads in an error: a string quoted (cut at 64 characters), {@code an object},
+   * {@code a list}, or the number or boolean.
+   *
+   * @param value a plain value
+   * @return the text
+   */
+  public static String describe(Object value) {
     if (value == null) {
       return "null";
     }
@@ -180,6 +200,124 @@ public final class ValueConfigNode implements ConfigNode {
       return "a list";
     }
     return String.valueOf(value);
+  }
+
+  /**
+   * The default config spelling of an enum constant: its name in lower case with dashes.
+   *
+   * @param constant the constant
+   * @return e.g. {@code connect-failure} for {@code CONNECT_FAILURE}
+   */
+  public static String kebabCase(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /**
+   * The constant of {@code type} whose spelling is the node's text.
+   *
+   * @param <E> the enum type
+   * @param node the node
+   * @param type the enum class
+   * @param spelling each constant's config spelling
+   * @return the constant
+   * @throws ConfigException listing the spellings when none matches
+   */
+  public static <E extends Enum<E>> E enumConstant(
+      ConfigNode node, Class<E> type, Function<? super E, String> spelling) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(spelling, "spelling");
+    Object raw = node.raw();
+    StringJoiner expected = new StringJoiner(" | ", " (expected: ", ")");
+    for (E constant : type.getEnumConstants()) {
+      String text = spelling.apply(constant);
+      if (text.equals(raw)) {
+        return constant;
+      }
+      expected.add(text);
+    }
+    throw node.invalid(describe(raw) + expected);
+  }
+
+  /**
+   * The node's duration, checked against bounds; the error says the bounds in config spelling.
+   *
+   * @param node the node
+   * @param min the lower bound
+   * @param minExcluded whether {@code min} itself is refused
+   * @param max the upper bound (included), or null for none
+   * @return the duration
+   * @throws ConfigException if it is not a duration or out of bounds
+   */
+  public static Duration boundedDuration(
+      ConfigNode node, Duration min, boolean minExcluded, Duration max) {
+    Objects.requireNonNull(min, "min");
+    Duration d = node.asDuration();
+    int low = d.compareTo(min);
+    if (low > 0 || (low == 0 && !minExcluded)) {
+      if (max == null || d.compareTo(max) <= 0) {
+        return d;
+      }
+    }
+    String expected;
+    if (minExcluded) {
+      expected = "more than " + format(min) + (max == null ? "" : ", at most " + format(max));
+    } else if (max == null) {
+      expected = "at least " + format(min);
+    } else if (min.isZero()) {
+      expected = "at most " + format(max);
+    } else {
+      expected = format(min) + ".." + format(max);
+    }
+    throw node.invalid(describe(node.raw()) + " (expected: " + expected + ")");
+  }
+
+  /**
+   * The node's number, checked against bounds (both included).
+   *
+   * @param node the node
+   * @param min the lower bound
+   * @param max the upper bound
+   * @return the number
+   * @throws ConfigException if it is not a number or out of bounds
+   */
+  public static double boundedDouble(ConfigNode node, double min, double max) {
+    double value = node.asDouble();
+    if (value >= min && value <= max) {
+      return value;
+    }
+    throw node.invalid(
+        describe(node.raw()) + " (expected: " + format(min) + ".." + format(max) + ")");
+  }
+
+  /**
+   * A duration in config spelling with the largest exact unit: {@code 1h}, {@code 250ms}, {@code
+   * 0}.
+   *
+   * @param d the duration
+   * @return the text
+   */
+  public static String format(Duration d) {
+    if (d.isZero()) {
+      return "0";
+    }
+    long nanos;
+    try {
+      nanos = d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.toString();
+    }
+    for (int i = 0; i < UNIT_NANOS.length; i++) {
+      if (nanos % UNIT_NANOS[i] == 0) {
+        return nanos / UNIT_NANOS[i] + UNIT_NAMES[i];
+      }
+    }
+    return nanos + "ns";
+  }
+
+  private static String format(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : Double.toString(value);
   }
 
   @Override

@@ -86,9 +86,7 @@ record AuthnJwtConfig(
         throw node.get(field)
             .invalid("given next to providers (expected: provider fields inside providers[])");
       }
-      for (ConfigNode provider : node.list("providers")) {
-        providers.add(ProviderConfig.parse(provider));
-      }
+      providers.addAll(node.list("providers", ProviderConfig::parse));
     } else if (topLevel) {
       providers.add(ProviderConfig.parse(node));
     } else {
@@ -106,12 +104,14 @@ record AuthnJwtConfig(
       }
     }
 
-    List<TokenSource> sources = new ArrayList<>();
-    for (ConfigNode header : node.list("fromHeaders")) {
-      sources.add(
-          new TokenSource.Header(
-              header.string("name").toLowerCase(Locale.ROOT), header.string("prefix", "")));
-    }
+    List<TokenSource> sources =
+        new ArrayList<>(
+            node.list(
+                "fromHeaders",
+                header ->
+                    new TokenSource.Header(
+                        header.string("name").toLowerCase(Locale.ROOT),
+                        header.string("prefix", ""))));
     node.strings("fromCookies").forEach(c -> sources.add(new TokenSource.Cookie(c)));
     node.strings("fromParams").forEach(p -> sources.add(new TokenSource.Query(p)));
     if (sources.isEmpty()) {

@@ -7,10 +7,6 @@ import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -25,8 +21,6 @@ public final class AuthnJwtFilterFactory implements FilterFactory<AuthnJwtConfig
 
   /** The plugin name in route config. */
   public static final String NAME = "authn-jwt";
-
-  private static final String SCHEMA = loadSchema();
 
   private final Function<FilterServices, JwksFetcher> fetchers;
 
@@ -53,11 +47,6 @@ public final class AuthnJwtFilterFactory implements FilterFactory<AuthnJwtConfig
   @Override
   public Phase phase() {
     return Phase.AUTHN;
-  }
-
-  @Override
-  public String configSchema() {
-    return SCHEMA;
   }
 
   @Override
@@ -95,16 +84,5 @@ public final class AuthnJwtFilterFactory implements FilterFactory<AuthnJwtConfig
       providers.add(new Provider(provider, keys));
     }
     return new AuthnJwtFilter(config, providers, services);
-  }
-
-  private static String loadSchema() {
-    try (InputStream in = AuthnJwtFilterFactory.class.getResourceAsStream("config-schema.json")) {
-      if (in == null) {
-        throw new IllegalStateException("config-schema.json is missing from the plugin");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -152,36 +152,26 @@ public record FaultConfig(
     node.find("headers")
         .ifPresent(
             h -> {
-              Map<String, ConfigNode> fields = h.asMap();
+              Map<String, String> fields = h.asMap(ConfigNode::asString);
               if (fields.size() > MAX_HEADERS) {
                 throw h.invalid(fields.size() + " headers (expected: at most " + MAX_HEADERS + ")");
               }
-              fields.forEach(
-                  (name, value) -> headers.put(name.toLowerCase(Locale.ROOT), value.asString()));
+              fields.forEach((name, value) -> headers.put(name.toLowerCase(Locale.ROOT), value));
             });
-    int maxActive = node.integer("maxActiveFaults", DEFAULT_MAX_ACTIVE_FAULTS);
-    if (maxActive < 1 || maxActive > MAX_ACTIVE_FAULTS_LIMIT) {
-      throw node.get("maxActiveFaults")
-          .invalid(maxActive + " (expected: 1.." + MAX_ACTIVE_FAULTS_LIMIT + ")");
-    }
+    int maxActive =
+        node.integer("maxActiveFaults", DEFAULT_MAX_ACTIVE_FAULTS, 1, MAX_ACTIVE_FAULTS_LIMIT);
     return new FaultConfig(delay, abort, headers, maxActive);
   }
 
   private static Delay parseDelay(ConfigNode node) {
-    ConfigNode fixedNode = node.get("fixed");
-    Duration fixed = fixedNode.asDuration();
-    if (fixed.isZero() || fixed.compareTo(MAX_DELAY) > 0) {
-      throw fixedNode.invalid(
-          fixedNode.raw() + " (expected: a duration more than 0, at most " + MAX_DELAY + ")");
-    }
-    return new Delay(fixed, percentage(node, "percentage"), node.bool("headerPercentage", false));
+    return new Delay(
+        node.get("fixed").asPositiveDuration(MAX_DELAY),
+        node.number("percentage", DEFAULT_PERCENTAGE, 0, 100),
+        node.bool("headerPercentage", false));
   }
 
   private static Abort parseAbort(ConfigNode node) {
-    int http = node.integer("httpStatus");
-    if (http < 200 || http > 599) {
-      throw node.get("httpStatus").invalid(http + " (expected: 200..599)");
-    }
+    int http = (int) node.get("httpStatus").asLong(200, 599);
     OptionalInt grpc = OptionalInt.empty();
     if (node.has("grpcStatus")) {
       int g = node.integer("grpcStatus");
@@ -191,19 +181,10 @@ public record FaultConfig(
       grpc = OptionalInt.of(g);
     }
     return new Abort(
-        http, grpc, percentage(node, "percentage"), node.bool("headerPercentage", false));
-  }
-
-  private static double percentage(ConfigNode node, String field) {
-    if (!node.has(field)) {
-      return DEFAULT_PERCENTAGE;
-    }
-    ConfigNode p = node.get(field);
-    double value = p.asDouble();
-    if (!(value >= 0 && value <= 100)) {
-      throw p.invalid(value + " (expected: 0..100)");
-    }
-    return value;
+        http,
+        grpc,
+        node.number("percentage", DEFAULT_PERCENTAGE, 0, 100),
+        node.bool("headerPercentage", false));
   }
 
   private static void checkPercentage(String field, double value) {

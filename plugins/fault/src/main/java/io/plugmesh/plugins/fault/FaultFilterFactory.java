@@ -7,10 +7,6 @@ import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
@@ -26,8 +22,6 @@ public final class FaultFilterFactory implements FilterFactory<FaultConfig> {
 
   /** The plugin name used in route config. */
   public static final String NAME = "fault";
-
-  private static final String SCHEMA = loadSchema();
 
   private final DoubleSupplier random;
 
@@ -56,11 +50,6 @@ public final class FaultFilterFactory implements FilterFactory<FaultConfig> {
   }
 
   @Override
-  public String configSchema() {
-    return SCHEMA;
-  }
-
-  @Override
   public FaultConfig parseConfig(ConfigNode config) {
     return FaultConfig.parse(config);
   }
@@ -71,16 +60,5 @@ public final class FaultFilterFactory implements FilterFactory<FaultConfig> {
         services.shared(
             "active-faults:" + services.routeName(), AtomicInteger.class, AtomicInteger::new);
     return new FaultFilter(config, services, random, active);
-  }
-
-  private static String loadSchema() {
-    try (InputStream in = FaultFilterFactory.class.getResourceAsStream("config.schema.json")) {
-      if (in == null) {
-        throw new IllegalStateException("config.schema.json is missing from the plugin jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

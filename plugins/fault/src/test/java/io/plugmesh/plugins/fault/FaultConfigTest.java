@@ -105,7 +105,7 @@ class FaultConfigTest {
     assertThat(rejected(Map.of("delay", Map.of("fixed", "soon"))).field()).isEqualTo("delay.fixed");
     assertThat(rejected(Map.of("delay", Map.of("fixed", "0ms"))))
         .hasMessageContaining("delay.fixed")
-        .hasMessageContaining("expected: a duration more than 0");
+        .hasMessageContaining("expected: more than 0, at most 1h");
     assertThat(rejected(Map.of("delay", Map.of("fixed", "2h"))).field()).isEqualTo("delay.fixed");
     assertThat(rejected(Map.of("delay", Map.of("percentage", 5))).field()).isEqualTo("delay.fixed");
   }

@@ -72,26 +72,10 @@ public record Limit(String name, long tokens, Duration per, long capacity, Refil
    * @return the limit
    */
   static Limit parse(ConfigNode node, String defaultName) {
-    long tokens = node.get("tokens").asLong();
-    if (tokens < 1 || tokens > MAX_TOKENS) {
-      throw node.get("tokens").invalid(tokens + " (expected: 1.." + MAX_TOKENS + ")");
-    }
-    Duration per = node.duration("per");
-    if (per.compareTo(MIN_PERIOD) < 0 || per.compareTo(MAX_PERIOD) > 0) {
-      throw node.get("per").invalid(node.get("per").raw() + " (expected: between 1ms and 366d)");
-    }
-    long capacity = node.has("capacity") ? node.get("capacity").asLong() : tokens;
-    if (capacity < 1 || capacity > MAX_TOKENS) {
-      throw node.get("capacity").invalid(capacity + " (expected: 1.." + MAX_TOKENS + ")");
-    }
-    String refillText = node.string("refill", "greedy");
-    Refill refill;
-    switch (refillText) {
-      case "greedy" -> refill = Refill.GREEDY;
-      case "interval" -> refill = Refill.INTERVAL;
-      default ->
-          throw node.get("refill").invalid("'" + refillText + "' (expected: greedy or interval)");
-    }
+    long tokens = node.get("tokens").asLong(1, MAX_TOKENS);
+    Duration per = node.get("per").asDuration(MIN_PERIOD, MAX_PERIOD);
+    long capacity = node.find("capacity").map(c -> c.asLong(1, MAX_TOKENS)).orElse(tokens);
+    Refill refill = node.enumValue("refill", Refill.GREEDY);
     String name = node.string("name", defaultName);
     if (!RateLimitConfig.POLICY_NAME.matcher(name).matches()) {
       throw node.get("name")

@@ -7,7 +7,6 @@ import io.plugmesh.filters.ConfigNode;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -121,6 +120,9 @@ public record RateLimitConfig(
 
     /** Default {@code timeout}: 50ms, the added latency budget when Redis is slow or gone. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
+
+    /** The shortest {@code timeout}: 1ms. */
+    public static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
 
     /** The longest {@code timeout}: 1s. */
     public static final Duration MAX_TIMEOUT = Duration.ofSeconds(1);
@@ -271,60 +273,21 @@ public record RateLimitConfig(
    * @throws ConfigException naming the field and what was expected
    */
   public static RateLimitConfig parse(ConfigNode node) {
-    Mode mode =
-        switch (node.string("mode", "local")) {
-          case "local" -> Mode.LOCAL;
-          case "global" -> Mode.GLOBAL;
-          default ->
-              throw node.get("mode")
-                  .invalid("'" + node.string("mode") + "' (expected: local or global)");
-        };
+    Mode mode = node.enumValue("mode", Mode.LOCAL);
     List<KeyPart> key = parseKey(node);
     LimitSet limits = parseLimits(node);
     LimitSet defaultLimits = node.find("defaultLimits").map(LimitSet::parse).orElse(null);
-    List<KeyOverride> overrides = new ArrayList<>();
     List<ConfigNode> overrideNodes = node.list("overrides");
     if (overrideNodes.size() > MAX_OVERRIDES) {
       throw node.get("overrides")
           .invalid(overrideNodes.size() + " overrides (expected: at most " + MAX_OVERRIDES + ")");
     }
-    for (ConfigNode o : overrideNodes) {
-      ConfigNode matchNode = o.get("match");
-      Map<String, String> match = new LinkedHashMap<>();
-      for (Map.Entry<String, ConfigNode> e : matchNode.asMap().entrySet()) {
-        if (key.stream().noneMatch(p -> p.spec().equals(e.getKey()))) {
-          throw matchNode.invalid(
-              "'"
-                  + e.getKey()
-                  + "' is not a key part (expected one of: "
-                  + String.join(", ", key.stream().map(KeyPart::spec).toList())
-                  + ")");
-        }
-        match.put(e.getKey(), BucketKey.bounded(e.getValue().asString()));
-      }
-      if (match.isEmpty()) {
-        throw matchNode.invalid("empty (expected: at least one key part and value)");
-      }
-      overrides.add(new KeyOverride(match, LimitSet.parse(o.get("limits"))));
-    }
-    HeaderStyle headers =
-        switch (node.string("headers", "draft")) {
-          case "draft" -> HeaderStyle.DRAFT;
-          case "legacy" -> HeaderStyle.LEGACY;
-          case "none" -> HeaderStyle.NONE;
-          default ->
-              throw node.get("headers")
-                  .invalid("'" + node.string("headers") + "' (expected: draft, legacy or none)");
-        };
+    List<KeyOverride> overrides = node.list("overrides", o -> parseOverride(o, key));
+    HeaderStyle headers = node.enumValue("headers", HeaderStyle.DRAFT);
     boolean shadow = node.bool("shadow", false);
-    int maxKeys = node.integer("maxKeys", DEFAULT_MAX_KEYS);
-    if (maxKeys < 1 || maxKeys > MAX_MAX_KEYS) {
-      throw node.get("maxKeys").invalid(maxKeys + " (expected: 1.." + MAX_MAX_KEYS + ")");
-    }
-    Duration idle = node.duration("idleTimeout", null);
-    if (idle != null && idle.compareTo(MIN_IDLE_TIMEOUT) < 0) {
-      throw node.get("idleTimeout").invalid(idle + " (expected: at least 1s)");
-    }
+    int maxKeys = node.integer("maxKeys", DEFAULT_MAX_KEYS, 1, MAX_MAX_KEYS);
+    Duration idle =
+        node.find("idleTimeout").map(n -> n.asDurationAtLeast(MIN_IDLE_TIMEOUT)).orElse(null);
     Redis redis = node.find("redis").map(RateLimitConfig::parseRedis).orElse(null);
     if (mode == Mode.GLOBAL && redis == null) {
       throw new ConfigException("redis", "missing (expected: redis settings in global mode)");
@@ -333,12 +296,31 @@ public record RateLimitConfig(
         mode, key, limits, defaultLimits, overrides, headers, shadow, maxKeys, idle, redis);
   }
 
+  private static KeyOverride parseOverride(ConfigNode override, List<KeyPart> key) {
+    ConfigNode matchNode = override.get("match");
+    Map<String, String> match = matchNode.asMap(v -> BucketKey.bounded(v.asString()));
+    for (String spec : match.keySet()) {
+      if (key.stream().noneMatch(p -> p.spec().equals(spec))) {
+        throw matchNode.invalid(
+            "'"
+                + spec
+                + "' is not a key part (expected one of: "
+                + String.join(", ", key.stream().map(KeyPart::spec).toList())
+                + ")");
+      }
+    }
+    if (match.isEmpty()) {
+      throw matchNode.invalid("empty (expected: at least one key part and value)");
+    }
+    return new KeyOverride(match, LimitSet.parse(override.get("limits")));
+  }
+
   private static List<KeyPart> parseKey(ConfigNode node) {
     if (!node.has("key")) {
       return List.of(new KeyPart.Route());
     }
     ConfigNode keyNode = node.get("key");
-    List<ConfigNode> items = keyNode.raw() instanceof List<?> ? keyNode.asList() : List.of(keyNode);
+    List<ConfigNode> items = keyNode.asListOrSingle(item -> item);
     if (items.isEmpty() || items.size() > MAX_KEY_PARTS) {
       throw keyNode.invalid(items.size() + " parts (expected: 1.." + MAX_KEY_PARTS + ")");
     }
@@ -387,18 +369,11 @@ public record RateLimitConfig(
         || uri.getHost() == null) {
       throw node.get("uri").invalid("'" + uri.getScheme() + "://…' (expected: redis://host:port)");
     }
-    Duration timeout = node.duration("timeout", Redis.DEFAULT_TIMEOUT);
-    if (timeout.isZero() || timeout.compareTo(Redis.MAX_TIMEOUT) > 0) {
-      throw node.get("timeout").invalid(timeout + " (expected: 1ms..1s)");
-    }
-    FailurePolicy policy =
-        switch (node.string("failurePolicy", "open")) {
-          case "open" -> FailurePolicy.OPEN;
-          case "closed" -> FailurePolicy.CLOSED;
-          default ->
-              throw node.get("failurePolicy")
-                  .invalid("'" + node.string("failurePolicy") + "' (expected: open or closed)");
-        };
+    Duration timeout =
+        node.find("timeout")
+            .map(t -> t.asDuration(Redis.MIN_TIMEOUT, Redis.MAX_TIMEOUT))
+            .orElse(Redis.DEFAULT_TIMEOUT);
+    FailurePolicy policy = node.enumValue("failurePolicy", FailurePolicy.OPEN);
     LimitSet fallback = node.find("fallbackLimits").map(LimitSet::parse).orElse(null);
     String prefix = node.string("keyPrefix", Redis.DEFAULT_KEY_PREFIX);
     return new Redis(uri, timeout, policy, fallback, prefix);

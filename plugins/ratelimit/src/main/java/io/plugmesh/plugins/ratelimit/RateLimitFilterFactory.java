@@ -5,10 +5,6 @@ import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import org.pf4j.Extension;
 
 /**
@@ -22,9 +18,6 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
   /** The plugin name in route config. */
   public static final String NAME = "ratelimit";
 
-  private static final String SCHEMA_RESOURCE = "ratelimit-schema.json";
-  private static final String SCHEMA = loadSchema();
-
   @Override
   public String name() {
     return NAME;
@@ -33,11 +26,6 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
   @Override
   public Phase phase() {
     return Phase.RATE_LIMIT;
-  }
-
-  @Override
-  public String configSchema() {
-    return SCHEMA;
   }
 
   @Override
@@ -72,16 +60,5 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
             config.maxKeys(),
             config.effectiveIdleTimeout());
     return new RateLimitFilter(config, services, fallback, buckets);
-  }
-
-  private static String loadSchema() {
-    try (InputStream in = RateLimitFilterFactory.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + SCHEMA_RESOURCE);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -64,52 +64,39 @@ record RbacConfig(List<Rule> rules) {
     node.find("claims")
         .ifPresent(
             map ->
-                map.asMap()
-                    .forEach(
-                        (claim, value) -> {
-                          List<String> accepted = new ArrayList<>();
-                          if (value.raw() instanceof List<?>) {
-                            value.asList().forEach(v -> accepted.add(scalar(v)));
-                          } else {
-                            accepted.add(scalar(value));
-                          }
-                          claims.add(new ClaimMatcher(claim, accepted));
-                        }));
-    List<String> peers = node.strings("peers");
-    for (int i = 0; i < peers.size(); i++) {
-      String peer = peers.get(i);
-      if (peer.indexOf('*') >= 0 && peer.indexOf('*') != peer.length() - 1) {
-        throw node.get("peers")
-            .asList()
-            .get(i)
-            .invalid("'" + peer + "' (expected: an identity, or a prefix ending in *)");
-      }
-    }
-    List<Cidr> blocks = new ArrayList<>();
-    List<ConfigNode> ips = node.list("clientIps");
-    for (ConfigNode ip : ips) {
-      try {
-        blocks.add(Cidr.parse(ip.asString()));
-      } catch (IllegalArgumentException e) {
-        throw ip.invalid(e.getMessage());
-      }
-    }
+                map.asMap(v -> v.asListOrSingle(ConfigNode::asText))
+                    .forEach((claim, accepted) -> claims.add(new ClaimMatcher(claim, accepted))));
+    List<String> peers = node.list("peers", RbacConfig::peer);
+    List<Cidr> blocks = node.list("clientIps", RbacConfig::cidr);
     Set<String> methods = new LinkedHashSet<>();
     node.strings("methods").forEach(m -> methods.add(m.toUpperCase(Locale.ROOT)));
-    List<PathMatcher> paths = new ArrayList<>();
-    for (ConfigNode path : node.list("paths")) {
-      paths.add(pathMatcher(path));
-    }
-    List<HeaderMatcher> headers = new ArrayList<>();
-    for (ConfigNode header : node.list("headers")) {
-      headers.add(
-          new HeaderMatcher(
-              header.string("name").toLowerCase(Locale.ROOT),
-              header.string("exact", null),
-              header.string("prefix", null),
-              header.find("present").map(ConfigNode::asBoolean).orElse(null)));
-    }
+    List<PathMatcher> paths = node.list("paths", RbacConfig::pathMatcher);
+    List<HeaderMatcher> headers =
+        node.list(
+            "headers",
+            header ->
+                new HeaderMatcher(
+                    header.string("name").toLowerCase(Locale.ROOT),
+                    header.string("exact", null),
+                    header.string("prefix", null),
+                    header.find("present").map(ConfigNode::asBoolean).orElse(null)));
     return new Condition(authenticated, claims, peers, blocks, methods, paths, headers);
+  }
+
+  private static String peer(ConfigNode node) {
+    String peer = node.asString();
+    if (peer.indexOf('*') >= 0 && peer.indexOf('*') != peer.length() - 1) {
+      throw node.invalid("'" + peer + "' (expected: an identity, or a prefix ending in *)");
+    }
+    return peer;
+  }
+
+  private static Cidr cidr(ConfigNode node) {
+    try {
+      return Cidr.parse(node.asString());
+    } catch (IllegalArgumentException e) {
+      throw node.invalid(e.getMessage());
+    }
   }
 
   private static PathMatcher pathMatcher(ConfigNode node) {
@@ -139,13 +126,5 @@ record RbacConfig(List<Rule> rules) {
         }
       }
     };
-  }
-
-  private static String scalar(ConfigNode node) {
-    Object raw = node.raw();
-    if (raw instanceof String || raw instanceof Number || raw instanceof Boolean) {
-      return String.valueOf(raw);
-    }
-    throw node.invalid("a structured value (expected: a string, number or boolean)");
   }
 }

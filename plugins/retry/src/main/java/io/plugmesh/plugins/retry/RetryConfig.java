@@ -4,15 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ConfigNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The retry plugin's configuration.
@@ -102,15 +99,6 @@ public record RetryConfig(
      */
     public String configName() {
       return configName;
-    }
-
-    static Optional<Condition> byName(String name) {
-      for (Condition c : values()) {
-        if (c.configName.equals(name)) {
-          return Optional.of(c);
-        }
-      }
-      return Optional.empty();
     }
   }
 
@@ -261,28 +249,11 @@ public record RetryConfig(
    * @throws io.plugmesh.filters.ConfigException naming the field that is wrong
    */
   public static RetryConfig parse(ConfigNode node) {
-    int attempts = node.integer("attempts", DEFAULT_ATTEMPTS);
-    if (attempts < 1 || attempts > MAX_ATTEMPTS) {
-      throw node.get("attempts").invalid(attempts + " (expected: 1.." + MAX_ATTEMPTS + ")");
-    }
+    int attempts = node.integer("attempts", DEFAULT_ATTEMPTS, 1, MAX_ATTEMPTS);
     Set<Condition> retryOn = DEFAULT_RETRY_ON;
     if (node.has("retryOn")) {
       retryOn = EnumSet.noneOf(Condition.class);
-      for (ConfigNode item : node.get("retryOn").asList()) {
-        String name = item.asString();
-        retryOn.add(
-            Condition.byName(name)
-                .orElseThrow(
-                    () ->
-                        item.invalid(
-                            "\""
-                                + name
-                                + "\" (expected: one of "
-                                + List.of(Condition.values()).stream()
-                                    .map(Condition::configName)
-                                    .collect(Collectors.joining(", "))
-                                + ")")));
-      }
+      retryOn.addAll(node.list("retryOn", c -> c.asEnum(Condition.class, Condition::configName)));
       if (retryOn.isEmpty()) {
         throw node.get("retryOn").invalid("empty (expected: at least one condition)");
       }
@@ -314,32 +285,24 @@ public record RetryConfig(
     }
     Set<String> methods = DEFAULT_METHODS;
     if (node.has("methods")) {
-      List<String> list = new ArrayList<>();
-      for (ConfigNode item : node.get("methods").asList()) {
-        String m = item.asString().trim();
-        if (!m.matches("[A-Za-z]{1,20}")) {
-          throw item.invalid("\"" + m + "\" (expected: an HTTP method such as GET)");
-        }
-        list.add(m.toUpperCase(Locale.ROOT));
-      }
-      if (list.isEmpty()) {
+      methods = new LinkedHashSet<>(node.list("methods", RetryConfig::method));
+      if (methods.isEmpty()) {
         throw node.get("methods").invalid("empty (expected: at least one method)");
       }
-      methods = new LinkedHashSet<>(list);
     }
-    Optional<Duration> perTry = Optional.empty();
-    if (node.has("perTryTimeout")) {
-      ConfigNode t = node.get("perTryTimeout");
-      perTry = Optional.of(duration(t, false));
-    }
+    Optional<Duration> perTry =
+        node.find("perTryTimeout").map(t -> t.asPositiveDuration(MAX_DURATION));
     Backoff backoff = Backoff.DEFAULT;
     if (node.has("backoff")) {
       ConfigNode b = node.get("backoff");
-      Duration base = b.find("base").map(n -> duration(n, true)).orElse(Backoff.DEFAULT_BASE);
+      Duration base =
+          b.find("base")
+              .map(n -> n.asDuration(Duration.ZERO, MAX_DURATION))
+              .orElse(Backoff.DEFAULT_BASE);
       Duration tenTimes = base.multipliedBy(Backoff.DEFAULT_MAX_FACTOR);
       Duration max =
           b.find("max")
-              .map(n -> duration(n, true))
+              .map(n -> n.asDuration(Duration.ZERO, MAX_DURATION))
               .orElse(tenTimes.compareTo(MAX_DURATION) > 0 ? MAX_DURATION : tenTimes);
       if (max.compareTo(base) < 0) {
         throw b.invalid("max " + max + " is below base " + base + " (expected: base <= max)");
@@ -347,50 +310,32 @@ public record RetryConfig(
       backoff = new Backoff(base, max);
     }
     Duration maxRetryAfter =
-        node.find("maxRetryAfter").map(n -> duration(n, true)).orElse(DEFAULT_MAX_RETRY_AFTER);
+        node.find("maxRetryAfter")
+            .map(n -> n.asDuration(Duration.ZERO, MAX_DURATION))
+            .orElse(DEFAULT_MAX_RETRY_AFTER);
     Budget budget = Budget.DEFAULT;
     if (node.has("budget")) {
       ConfigNode b = node.get("budget");
-      double percent = Budget.DEFAULT_PERCENT;
-      if (b.has("percent")) {
-        percent = b.get("percent").asDouble();
-        if (!(percent >= 0 && percent <= 100)) {
-          throw b.get("percent").invalid(percent + " (expected: 0..100)");
-        }
-      }
-      int min = b.integer("minRetries", Budget.DEFAULT_MIN_RETRIES);
-      if (min < 0 || min > Budget.MAX_MIN_RETRIES) {
-        throw b.get("minRetries").invalid(min + " (expected: 0.." + Budget.MAX_MIN_RETRIES + ")");
-      }
-      Duration window = Budget.DEFAULT_WINDOW;
-      if (b.has("window")) {
-        ConfigNode w = b.get("window");
-        window = w.asDuration();
-        if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(MAX_DURATION) > 0) {
-          throw w.invalid(w.raw() + " (expected: 1s..1h)");
-        }
-      }
-      budget = new Budget(percent, min, window);
+      budget =
+          new Budget(
+              b.number("percent", Budget.DEFAULT_PERCENT, 0, 100),
+              b.integer("minRetries", Budget.DEFAULT_MIN_RETRIES, 0, Budget.MAX_MIN_RETRIES),
+              b.find("window")
+                  .map(w -> w.asDuration(Duration.ofSeconds(1), MAX_DURATION))
+                  .orElse(Budget.DEFAULT_WINDOW));
     }
-    int replay = node.integer("maxReplayBytes", DEFAULT_MAX_REPLAY_BYTES);
-    if (replay < 1 || replay > MAX_REPLAY_BYTES_LIMIT) {
-      throw node.get("maxReplayBytes")
-          .invalid(replay + " (expected: 1.." + MAX_REPLAY_BYTES_LIMIT + ")");
-    }
+    int replay =
+        node.integer("maxReplayBytes", DEFAULT_MAX_REPLAY_BYTES, 1, MAX_REPLAY_BYTES_LIMIT);
     return new RetryConfig(
         attempts, retryOn, codes, methods, perTry, backoff, maxRetryAfter, budget, replay);
   }
 
-  private static Duration duration(ConfigNode node, boolean zeroAllowed) {
-    Duration d = node.asDuration();
-    if ((!zeroAllowed && d.isZero()) || d.compareTo(MAX_DURATION) > 0) {
-      throw node.invalid(
-          node.raw()
-              + " (expected: a duration "
-              + (zeroAllowed ? "" : "more than 0, ")
-              + "at most 1h)");
+  private static String method(ConfigNode node) {
+    String m = node.asString().trim();
+    if (!m.matches("[A-Za-z]{1,20}")) {
+      throw node.invalid("\"" + m + "\" (expected: an HTTP method such as GET)");
     }
-    return d;
+    return m.toUpperCase(Locale.ROOT);
   }
 
   private static void checkDuration(String field, Duration d, boolean zeroAllowed) {

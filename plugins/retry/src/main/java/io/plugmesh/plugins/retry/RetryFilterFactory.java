@@ -7,10 +7,6 @@ import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import org.pf4j.Extension;
@@ -26,8 +22,6 @@ public final class RetryFilterFactory implements FilterFactory<RetryConfig> {
 
   /** The plugin name used in route config. */
   public static final String NAME = "retry";
-
-  private static final String SCHEMA = loadSchema();
 
   private final DoubleSupplier random;
 
@@ -56,11 +50,6 @@ public final class RetryFilterFactory implements FilterFactory<RetryConfig> {
   }
 
   @Override
-  public String configSchema() {
-    return SCHEMA;
-  }
-
-  @Override
   public RetryConfig parseConfig(ConfigNode config) {
     return RetryConfig.parse(config);
   }
@@ -80,16 +69,5 @@ public final class RetryFilterFactory implements FilterFactory<RetryConfig> {
             RetryBudget.class,
             () -> new RetryBudget(config.budget()));
     return new RetryFilter(config, services, budget, random);
-  }
-
-  private static String loadSchema() {
-    try (InputStream in = RetryFilterFactory.class.getResourceAsStream("config.schema.json")) {
-      if (in == null) {
-        throw new IllegalStateException("config.schema.json is missing from the plugin jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

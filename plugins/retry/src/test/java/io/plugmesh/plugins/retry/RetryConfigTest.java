@@ -119,7 +119,10 @@ class RetryConfigTest {
             ConfigException.class,
             e -> {
               assertThat(e.field()).isEqualTo("retryOn[0]");
-              assertThat(e.problem()).contains("expected: one of 5xx, gateway-error");
+              assertThat(e.problem())
+                  .isEqualTo(
+                      "\"sometimes\" (expected: 5xx | gateway-error | reset | connect-failure"
+                          + " | refused-stream | retriable-status-codes | retriable-4xx)");
             });
     assertThat(rejected(Map.of("retries", 3)).field()).isEqualTo("retries");
     assertThat(rejected(Map.of("backoff", Map.of("jitter", true))).field())

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.plugmesh.filters.ConfigNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,26 +70,26 @@ record TracingConfig(
     String text() {
       return text;
     }
-
-    static Format parse(ConfigNode node) {
-      String value = node.asString();
-      for (Format f : values()) {
-        if (f.text.equals(value)) {
-          return f;
-        }
-      }
-      throw node.invalid("'" + value + "' (expected: tracecontext, b3 or b3multi)");
-    }
   }
 
   /** How spans leave the proxy. */
   enum Protocol {
     /** OTLP over gRPC. */
-    GRPC,
+    GRPC("grpc"),
     /** OTLP over HTTP with protobuf bodies. */
-    HTTP_PROTOBUF,
+    HTTP_PROTOBUF("http/protobuf"),
     /** Not exported: ids are made and propagated, nothing is sent. */
-    NONE
+    NONE("none");
+
+    private final String text;
+
+    Protocol(String text) {
+      this.text = text;
+    }
+
+    String text() {
+      return text;
+    }
   }
 
   /**
@@ -188,13 +187,7 @@ record TracingConfig(
     String forceHeader = DEFAULT_FORCE_HEADER;
     if (config.has("sampling")) {
       ConfigNode s = config.get("sampling");
-      if (s.has("ratio")) {
-        ConfigNode r = s.get("ratio");
-        ratio = r.asDouble();
-        if (!(ratio >= 0 && ratio <= 1)) {
-          throw r.invalid(ratio + " (expected: 0..1)");
-        }
-      }
+      ratio = s.number("ratio", 1.0, 0, 1);
       respectParent = s.bool("respectParent", true);
       forceHeader = s.string("forceHeader", DEFAULT_FORCE_HEADER);
     }
@@ -202,20 +195,13 @@ record TracingConfig(
     Protocol protocol = Protocol.GRPC;
     String endpoint = null;
     Duration timeout = DEFAULT_EXPORT_TIMEOUT;
-    Map<String, String> headers = new LinkedHashMap<>();
+    Map<String, String> headers = Map.of();
     if (config.has("exporter")) {
       ConfigNode e = config.get("exporter");
-      if (e.has("protocol")) {
-        ConfigNode p = e.get("protocol");
-        protocol =
-            switch (p.asString()) {
-              case "grpc" -> Protocol.GRPC;
-              case "http/protobuf" -> Protocol.HTTP_PROTOBUF;
-              case "none" -> Protocol.NONE;
-              default ->
-                  throw p.invalid("'" + p.asString() + "' (expected: grpc, http/protobuf or none)");
-            };
-      }
+      protocol =
+          e.find("protocol")
+              .map(p -> p.asEnum(Protocol.class, Protocol::text))
+              .orElse(Protocol.GRPC);
       if (e.has("endpoint")) {
         ConfigNode ep = e.get("endpoint");
         endpoint = ep.asString();
@@ -231,17 +217,9 @@ record TracingConfig(
           throw ep.invalid("'" + endpoint + "' (expected: a URL: " + ex.getReason() + ")");
         }
       }
-      if (e.has("timeout")) {
-        timeout = e.duration("timeout");
-        if (timeout.isZero()) {
-          throw e.get("timeout").invalid("0 (expected: > 0)");
-        }
-      }
-      if (e.has("headers")) {
-        for (Map.Entry<String, ConfigNode> h : e.get("headers").asMap().entrySet()) {
-          headers.put(h.getKey(), h.getValue().asString());
-        }
-      }
+      timeout =
+          e.find("timeout").map(ConfigNode::asPositiveDuration).orElse(DEFAULT_EXPORT_TIMEOUT);
+      headers = e.find("headers").map(h -> h.asMap(ConfigNode::asString)).orElse(Map.of());
     }
     if (endpoint == null) {
       endpoint = protocol == Protocol.HTTP_PROTOBUF ? DEFAULT_HTTP_ENDPOINT : DEFAULT_GRPC_ENDPOINT;
@@ -252,17 +230,21 @@ record TracingConfig(
     Duration scheduleDelay = DEFAULT_SCHEDULE_DELAY;
     if (config.has("batch")) {
       ConfigNode b = config.get("batch");
-      maxQueueSize = bounded(b, "maxQueueSize", DEFAULT_MAX_QUEUE_SIZE);
+      maxQueueSize = b.integer("maxQueueSize", DEFAULT_MAX_QUEUE_SIZE, 1, MAX_QUEUE_SIZE);
       maxExportBatchSize =
-          bounded(b, "maxExportBatchSize", Math.min(DEFAULT_MAX_EXPORT_BATCH_SIZE, maxQueueSize));
+          b.integer(
+              "maxExportBatchSize",
+              Math.min(DEFAULT_MAX_EXPORT_BATCH_SIZE, maxQueueSize),
+              1,
+              MAX_QUEUE_SIZE);
       if (maxExportBatchSize > maxQueueSize) {
         throw b.get("maxExportBatchSize")
             .invalid(maxExportBatchSize + " (expected: <= maxQueueSize " + maxQueueSize + ")");
       }
-      scheduleDelay = b.duration("scheduleDelay", DEFAULT_SCHEDULE_DELAY);
-      if (scheduleDelay.isZero()) {
-        throw b.get("scheduleDelay").invalid("0 (expected: > 0)");
-      }
+      scheduleDelay =
+          b.find("scheduleDelay")
+              .map(ConfigNode::asPositiveDuration)
+              .orElse(DEFAULT_SCHEDULE_DELAY);
     }
     return new TracingConfig(
         serviceName,
@@ -280,17 +262,6 @@ record TracingConfig(
             scheduleDelay));
   }
 
-  private static int bounded(ConfigNode node, String field, int fallback) {
-    if (!node.has(field)) {
-      return fallback;
-    }
-    int value = node.integer(field);
-    if (value < 1 || value > MAX_QUEUE_SIZE) {
-      throw node.get(field).invalid(value + " (expected: 1.." + MAX_QUEUE_SIZE + ")");
-    }
-    return value;
-  }
-
   private static List<Format> formats(ConfigNode config, String field, List<Format> fallback) {
     if (!config.has(field)) {
       return fallback;
@@ -301,7 +272,7 @@ record TracingConfig(
     }
     List<Format> out = new ArrayList<>();
     for (ConfigNode item : items) {
-      Format f = Format.parse(item);
+      Format f = item.asEnum(Format.class, Format::text);
       if (out.contains(f)) {
         throw item.invalid("'" + f.text() + "' listed twice (expected: each format once)");
       }

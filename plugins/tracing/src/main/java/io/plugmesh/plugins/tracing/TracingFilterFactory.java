@@ -8,10 +8,6 @@ import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 import org.pf4j.Extension;
 
@@ -24,9 +20,6 @@ public final class TracingFilterFactory implements FilterFactory<TracingConfig> 
 
   /** The plugin's name in route config. */
   public static final String NAME = "tracing";
-
-  private static final String SCHEMA_RESOURCE = "tracing-config.schema.json";
-  private static final String SCHEMA = loadSchema();
 
   private final Function<TracingConfig.Export, SpanExporter> exporters;
 
@@ -51,11 +44,6 @@ public final class TracingFilterFactory implements FilterFactory<TracingConfig> 
   }
 
   @Override
-  public String configSchema() {
-    return SCHEMA;
-  }
-
-  @Override
   public TracingConfig parseConfig(ConfigNode config) {
     return TracingConfig.parse(config);
   }
@@ -68,16 +56,5 @@ public final class TracingFilterFactory implements FilterFactory<TracingConfig> 
             TracingSdk.class,
             () -> TracingSdk.create(config.export(), exporters));
     return new TracingFilter(config, sdk.tracer(), services.metrics());
-  }
-
-  private static String loadSchema() {
-    try (InputStream in = TracingFilterFactory.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + SCHEMA_RESOURCE);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
