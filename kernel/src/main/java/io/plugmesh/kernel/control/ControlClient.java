@@ -2,9 +2,7 @@ package io.plugmesh.kernel.control;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -28,6 +26,7 @@ import io.plugmesh.control.api.v1.ProxyMessage;
 import io.plugmesh.control.api.v1.Snapshot;
 import io.plugmesh.kernel.runtime.Kernel;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -49,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * exponential backoff and jitter, trying the replicas in turn; while no control service answers,
  * the last good config keeps serving and {@code /ready} reports it stale. The last good config is
  * persisted so a restart without the control service serves it.
+ *
+ * <p>The backoff is this client's alone ({@link ControlSettings#initialBackoff()} to {@link
+ * ControlSettings#maxBackoff()}, ± {@link #BACKOFF_JITTER}; at most {@link
+ * #UNCONFIGURED_MAX_BACKOFF} while there is no config to serve). gRPC's own reconnect backoff (up
+ * to 2 minutes) is kept out of it: a channel that gRPC holds in {@code TRANSIENT_FAILURE} is
+ * replaced by a fresh one before an attempt, and an attempt that does not connect within {@link
+ * #CONNECT_TIMEOUT} fails, so each attempt really connects, or fails at once.
  */
 public final class ControlClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlClient.class);
@@ -58,6 +66,16 @@ public final class ControlClient implements AutoCloseable {
 
   /** Jitter applied to each reconnect delay: +/- 25%. */
   public static final double BACKOFF_JITTER = 0.25;
+
+  /**
+   * The largest reconnect delay while the proxy has no config to serve at all: 500 ms (or {@link
+   * ControlSettings#maxBackoff()} if smaller), so that it is ready within 2 s of the control
+   * service appearing.
+   */
+  public static final Duration UNCONFIGURED_MAX_BACKOFF = Duration.ofMillis(500);
+
+  /** How long one attempt waits for its connection to a control replica: 5 s. */
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   /** How often an idle stream is pinged to notice a dead control service: 10 s. */
   public static final long KEEPALIVE_SECONDS = 10;
@@ -79,12 +97,14 @@ public final class ControlClient implements AutoCloseable {
   private volatile ResourceSet current = ResourceSet.EMPTY;
   private volatile boolean applied;
   private long attempts;
+  private final ReconnectBackoff backoff;
   private volatile WorkloadCertificates certificates;
   private volatile CertificateSettings certificateSettings;
 
   private ControlClient(Kernel kernel, ControlSettings settings) {
     this.kernel = requireNonNull(kernel, "kernel");
     this.settings = requireNonNull(settings, "settings");
+    this.backoff = new ReconnectBackoff(settings.initialBackoff(), settings.maxBackoff());
     this.thread = new Thread(this::run, "plugmesh-control-client");
     this.thread.setDaemon(true);
   }
@@ -138,8 +158,29 @@ public final class ControlClient implements AutoCloseable {
 
   private ManagedChannel nextChannel() {
     List<String> servers = settings.servers();
-    String target = servers.get((int) (Math.floorMod(attempts, servers.size())));
-    return channels.computeIfAbsent(target, this::channel);
+    String target = servers.get(Math.floorMod(attempts, servers.size()));
+    return channelTo(target);
+  }
+
+  /**
+   * The channel to {@code target} on which a new call connects now: the one kept, unless gRPC holds
+   * it in {@code TRANSIENT_FAILURE} (where calls fail until gRPC's own backoff lets it try again);
+   * then a fresh one.
+   */
+  private ManagedChannel channelTo(String target) {
+    return channels.compute(
+        target,
+        (t, kept) -> {
+          if (kept != null) {
+            ConnectivityState state = kept.getState(false);
+            if (state != ConnectivityState.TRANSIENT_FAILURE
+                && state != ConnectivityState.SHUTDOWN) {
+              return kept;
+            }
+            kept.shutdown();
+          }
+          return channel(t);
+        });
   }
 
   private void restore() {
@@ -195,26 +236,32 @@ public final class ControlClient implements AutoCloseable {
   }
 
   private void run() {
-    RetryPolicy<Object> retry =
-        RetryPolicy.builder()
-            .handle(Exception.class)
-            .abortOn(ClosedException.class)
-            .withBackoff(settings.initialBackoff(), settings.maxBackoff())
-            .withJitter(BACKOFF_JITTER)
-            .withMaxRetries(-1)
-            .build();
     while (!closed) {
       try {
-        Failsafe.with(retry).run(this::session);
-      } catch (FailsafeException e) {
-        if (!closed) {
-          log.warn("control client stopped retrying: {}", e.toString());
-        }
+        session();
+        // It delivered config, then ended: connect again at once.
+        backoff.reset();
+        continue;
       } catch (ClosedException e) {
         return;
-      } catch (RuntimeException e) {
-        if (!closed) {
-          log.warn("control client failure", e);
+      } catch (InterruptedException e) {
+        if (closed) {
+          return;
+        }
+      } catch (IOException e) {
+        log.debug("control attempt failed: {}", e.getMessage());
+      } catch (Exception e) {
+        if (closed) {
+          return;
+        }
+        log.warn("control client failure", e);
+      }
+      Duration delay = backoff.next(applied, ThreadLocalRandom.current().nextDouble());
+      try {
+        Thread.sleep(delay.toMillis());
+      } catch (InterruptedException e) {
+        if (closed) {
+          return;
         }
       }
     }
@@ -236,7 +283,13 @@ public final class ControlClient implements AutoCloseable {
     }
     List<String> servers = settings.servers();
     String target = servers.get((int) (attempts++ % servers.size()));
-    ManagedChannel channel = channels.computeIfAbsent(target, this::channel);
+    ManagedChannel channel = channelTo(target);
+    try {
+      connect(channel);
+    } catch (IOException e) {
+      unreachable(target, e.getMessage(), false);
+      throw new IOException("control service " + target + ": " + e.getMessage(), e);
+    }
     WorkloadCertificates certs = certificates;
     if (certs != null) {
       // No config before a certificate: TLS config points at its files.
@@ -291,6 +344,51 @@ public final class ControlClient implements AutoCloseable {
     if (closed) {
       throw new ClosedException();
     }
+    unreachable(target, reason, received.get());
+    if (!received.get()) {
+      throw new IOException("control service " + target + ": " + reason);
+    }
+  }
+
+  /**
+   * Waits until {@code channel} is connected: fails as soon as gRPC reports {@code
+   * TRANSIENT_FAILURE}, or after {@link #CONNECT_TIMEOUT}.
+   */
+  private static void connect(ManagedChannel channel) throws IOException, InterruptedException {
+    CompletableFuture<ConnectivityState> settled = new CompletableFuture<>();
+    whenSettled(channel, channel.getState(true), settled);
+    ConnectivityState state;
+    try {
+      state = settled.get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException("not connected within " + CONNECT_TIMEOUT.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      throw new IOException(String.valueOf(e.getCause()), e.getCause());
+    }
+    if (state != ConnectivityState.READY) {
+      throw new IOException("cannot connect (" + state + ")");
+    }
+  }
+
+  private static void whenSettled(
+      ManagedChannel channel, ConnectivityState state, CompletableFuture<ConnectivityState> out) {
+    if (state == ConnectivityState.READY
+        || state == ConnectivityState.TRANSIENT_FAILURE
+        || state == ConnectivityState.SHUTDOWN) {
+      out.complete(state);
+      return;
+    }
+    if (!out.isDone()) {
+      channel.notifyWhenStateChanged(
+          state, () -> whenSettled(channel, channel.getState(false), out));
+    }
+  }
+
+  /**
+   * Reports the control service as away: {@code /ready} says stale, and why. Logged as a warning
+   * when a stream ends or the first attempt after one fails, then quietly.
+   */
+  private void unreachable(String target, String reason, boolean streamEnded) {
     kernel.stale(
         "control service "
             + target
@@ -300,9 +398,12 @@ public final class ControlClient implements AutoCloseable {
             + reason
             + "); serving "
             + (applied ? "config version " + current.version() : "no config"));
-    log.warn("control stream to {} ended: {}", target, reason);
-    if (!received.get()) {
-      throw new IOException("control service " + target + ": " + reason);
+    if (streamEnded) {
+      log.warn("control stream to {} ended: {}", target, reason);
+    } else if (backoff.failures() == 0) {
+      log.warn("control service {} unreachable: {}", target, reason);
+    } else {
+      log.debug("control service {} still unreachable: {}", target, reason);
     }
   }
 
@@ -468,6 +569,8 @@ public final class ControlClient implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     for (ManagedChannel ch : channels.values()) {
+      // again: an attempt may have replaced one meanwhile
+      ch.shutdownNow();
       try {
         ch.awaitTermination(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {

@@ -17,7 +17,8 @@ import java.util.Map;
  * @param token the bearer token sent to the control service, or null
  * @param stateDir where the last good config is persisted, or null to keep nothing on disk
  * @param initialBackoff the first reconnect delay (default {@link #DEFAULT_INITIAL_BACKOFF})
- * @param maxBackoff the largest reconnect delay (default {@link #DEFAULT_MAX_BACKOFF})
+ * @param maxBackoff the largest reconnect delay (default {@link #DEFAULT_MAX_BACKOFF}); while the
+ *     proxy has no config at all, {@link ControlClient#UNCONFIGURED_MAX_BACKOFF} if smaller
  */
 public record ControlSettings(
     List<String> servers,

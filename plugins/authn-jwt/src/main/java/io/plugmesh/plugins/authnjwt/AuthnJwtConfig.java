@@ -49,7 +49,8 @@ record AuthnJwtConfig(
           "requiredClaims",
           "jwksCacheDuration",
           "jwksFetchTimeout",
-          "jwksRefetchInterval");
+          "jwksRefetchInterval",
+          "algorithms");
 
   /**
    * A claim copied to a request header.

@@ -66,14 +66,25 @@ final class AuthnJwtFilter implements Filter {
       request.headers().remove(claimHeader.header()); // never trust a client's copy
     }
     String token = null;
+    TokenSource tokenSource = null;
     for (TokenSource source : config.sources()) {
       List<String> found = source.find(request);
       if (found.size() > 1) {
         return refuse(request, Rejection.AMBIGUOUS);
       }
-      if (found.size() == 1) {
+      if (found.isEmpty()) {
+        continue;
+      }
+      if (token == null) {
         token = found.get(0);
-        break;
+        tokenSource = source;
+      } else if (!token.equals(found.get(0))) {
+        // The same token in two places is one credential; two different ones are refused (as
+        // Kong does) rather than one checked and the other passed on or dropped unchecked.
+        return refuse(
+            request,
+            Rejection.SEVERAL_LOCATIONS,
+            tokenSource.describe() + " and " + source.describe());
       }
     }
     if (token == null) {
@@ -159,29 +170,52 @@ final class AuthnJwtFilter implements Filter {
   }
 
   private CompletionStage<ProxyResponse> refuse(ProxyRequest request, Rejection rejection) {
+    return refuse(request, rejection, null);
+  }
+
+  /**
+   * Answers 401 (or 403), with {@code detail} (or nothing when null) after the rejection's
+   * description.
+   */
+  private CompletionStage<ProxyResponse> refuse(
+      ProxyRequest request, Rejection rejection, String detail) {
+    String description =
+        detail == null
+            ? rejection.description()
+            : rejection.description() + ": " + quotable(detail);
     denied.get(rejection).increment();
     request.context().addResponseFlag(ResponseFlag.UNAUTHORIZED);
     int status = rejection == Rejection.WRONG_AUDIENCE ? config.audienceFailureStatus() : 401;
     String challenge =
         rejection == Rejection.MISSING
             ? "Bearer"
-            : "Bearer error=\"invalid_token\", error_description=\""
-                + rejection.description()
-                + "\"";
+            : "Bearer error=\"invalid_token\", error_description=\"" + description + "\"";
     if (log.isLoggable(Level.DEBUG)) {
       log.log(
           Level.DEBUG,
           "request {0} on route {1}: {2}",
           request.context().requestId(),
           request.context().routeName(),
-          rejection.description());
+          description);
     }
     return CompletableFuture.completedFuture(
         ProxyResponse.builder(status)
             .header("www-authenticate", challenge)
             .header("content-type", "text/plain; charset=utf-8")
-            .body(
-                (status == 401 ? "unauthorized: " : "forbidden: ") + rejection.description() + "\n")
+            .body((status == 401 ? "unauthorized: " : "forbidden: ") + description + "\n")
             .build());
+  }
+
+  /**
+   * {@code text} as allowed in an {@code error_description} (RFC 6750 3: printable ASCII without
+   * {@code "} and {@code \}); anything else becomes {@code ?}.
+   */
+  private static String quotable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      out.append(c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? c : '?');
+    }
+    return out.toString();
   }
 }

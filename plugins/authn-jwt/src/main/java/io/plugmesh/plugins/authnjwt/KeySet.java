@@ -41,9 +41,9 @@ final class KeySet {
   /** The smallest HMAC secret accepted, in bits (RFC 7518 3.2: at least the hash size). */
   static final int MIN_HMAC_BITS = 256;
 
-  /** The algorithms this plugin verifies. */
-  static final Set<JWSAlgorithm> SUPPORTED =
-      Set.of(
+  /** The algorithms this plugin verifies, in the order the README and errors list them. */
+  static final List<JWSAlgorithm> ALGORITHMS =
+      List.of(
           JWSAlgorithm.RS256,
           JWSAlgorithm.RS384,
           JWSAlgorithm.RS512,
@@ -58,6 +58,9 @@ final class KeySet {
           JWSAlgorithm.HS256,
           JWSAlgorithm.HS384,
           JWSAlgorithm.HS512);
+
+  /** {@link #ALGORITHMS} as a set. */
+  static final Set<JWSAlgorithm> SUPPORTED = Set.copyOf(ALGORITHMS);
 
   private static final Map<JWSAlgorithm, Curve> EC_CURVES =
       Map.of(

@@ -69,6 +69,9 @@ final class Provider {
    */
   Verdict verify(TokenParser.Parsed token, KeySet keySet, Instant now) {
     JWSAlgorithm alg = token.header().getAlgorithm();
+    if (!config.allows(alg)) {
+      return new Refused(Rejection.ALG_NOT_ALLOWED);
+    }
     String kid = token.header().getKeyID();
     List<KeySet.Key> candidates = kid != null ? keySet.withKid(kid) : keySet.keys();
     if (kid != null && candidates.isEmpty()) {

@@ -2,6 +2,7 @@ package io.plugmesh.plugins.authnjwt;
 
 import static java.util.Objects.requireNonNull;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.plugmesh.filters.ConfigNode;
 import java.net.URI;
@@ -25,6 +26,8 @@ import java.util.Map;
  * @param jwksCacheDuration how long fetched keys are fresh; refreshed before that
  * @param jwksFetchTimeout how long one JWKS fetch may take
  * @param jwksRefetchInterval the least time between two fetches caused by unknown key ids
+ * @param algorithms the only algorithms accepted from this issuer; empty accepts every algorithm
+ *     that fits a key (a key that states {@code alg} accepts only that one either way)
  */
 record ProviderConfig(
     String issuer,
@@ -37,7 +40,8 @@ record ProviderConfig(
     Map<String, List<String>> requiredClaims,
     Duration jwksCacheDuration,
     Duration jwksFetchTimeout,
-    Duration jwksRefetchInterval) {
+    Duration jwksRefetchInterval,
+    List<JWSAlgorithm> algorithms) {
 
   /** Default tolerance for time claims. */
   static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
@@ -68,6 +72,17 @@ record ProviderConfig(
     requireNonNull(jwksCacheDuration, "jwksCacheDuration");
     requireNonNull(jwksFetchTimeout, "jwksFetchTimeout");
     requireNonNull(jwksRefetchInterval, "jwksRefetchInterval");
+    algorithms = List.copyOf(algorithms);
+  }
+
+  /**
+   * Whether a token signed with {@code alg} may be accepted from this issuer at all.
+   *
+   * @param alg the token's algorithm
+   * @return false when {@code algorithms} is given and does not list it
+   */
+  boolean allows(JWSAlgorithm alg) {
+    return algorithms.isEmpty() || algorithms.contains(alg);
   }
 
   /** Reads a provider from {@code node} (the config root or a {@code providers[i]} entry). */
@@ -124,6 +139,7 @@ record ProviderConfig(
             .map(ConfigNode::asPositiveDuration)
             .orElse(DEFAULT_JWKS_FETCH_TIMEOUT);
     Duration refetch = node.duration("jwksRefetchInterval", DEFAULT_JWKS_REFETCH_INTERVAL);
+    List<JWSAlgorithm> algorithms = algorithms(node, inline);
     return new ProviderConfig(
         issuer,
         audiences,
@@ -135,7 +151,51 @@ record ProviderConfig(
         required,
         cache,
         timeout,
-        refetch);
+        refetch,
+        algorithms);
+  }
+
+  /**
+   * Reads {@code algorithms}: JWS names this plugin verifies, each fitting at least one of the
+   * inline keys when the keys are given inline (keys fetched from a URI are known only later).
+   */
+  private static List<JWSAlgorithm> algorithms(ConfigNode node, KeySet inline) {
+    if (!node.has("algorithms")) {
+      return List.of();
+    }
+    List<ConfigNode> entries = node.get("algorithms").asList();
+    if (entries.isEmpty()) {
+      throw node.get("algorithms").invalid("empty (expected: at least one algorithm, or no field)");
+    }
+    List<JWSAlgorithm> out = new ArrayList<>();
+    for (ConfigNode entry : entries) {
+      String name = entry.asString();
+      JWSAlgorithm alg = JWSAlgorithm.parse(name);
+      if (!KeySet.SUPPORTED.contains(alg)) {
+        throw entry.invalid("'" + name + "' (expected: one of " + names(KeySet.ALGORITHMS) + ")");
+      }
+      if (out.contains(alg)) {
+        throw entry.invalid("'" + name + "' appears twice (expected: once)");
+      }
+      if (inline != null && inline.keys().stream().noneMatch(k -> KeySet.fits(k, alg))) {
+        List<JWSAlgorithm> fitting =
+            KeySet.ALGORITHMS.stream()
+                .filter(a -> inline.keys().stream().anyMatch(k -> KeySet.fits(k, a)))
+                .toList();
+        throw entry.invalid(
+            "'"
+                + name
+                + "' fits none of the keys in jwks (expected: an algorithm of their types: "
+                + names(fitting)
+                + ")");
+      }
+      out.add(alg);
+    }
+    return out;
+  }
+
+  private static String names(List<JWSAlgorithm> algorithms) {
+    return String.join(", ", algorithms.stream().map(JWSAlgorithm::getName).toList());
   }
 
   @SuppressWarnings("unchecked")

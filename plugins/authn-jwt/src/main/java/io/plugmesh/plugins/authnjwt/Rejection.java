@@ -7,8 +7,13 @@ package io.plugmesh.plugins.authnjwt;
 enum Rejection {
   /** No token in any configured location. */
   MISSING("missing", "token missing"),
-  /** More than one token where one was expected. */
+  /** More than one token in one location (e.g. two {@code Authorization} headers). */
   AMBIGUOUS("ambiguous", "more than one token"),
+  /**
+   * Different tokens in two locations (e.g. {@code Authorization} and a query parameter): which one
+   * the caller meant is unknown, and the other would pass upstream unchecked or be dropped.
+   */
+  SEVERAL_LOCATIONS("several_locations", "different tokens in more than one location"),
   /** Larger than {@code maxTokenBytes}. */
   TOO_LARGE("too_large", "token too large"),
   /** Not a compact JWS, bad base64url or bad JSON. */
@@ -19,6 +24,8 @@ enum Rejection {
   ALG_NONE("alg_none", "unsecured token (alg none) not accepted"),
   /** An algorithm outside the supported set. */
   ALG_UNSUPPORTED("alg_unsupported", "token algorithm not supported"),
+  /** An algorithm the issuer's provider does not list in {@code algorithms}. */
+  ALG_NOT_ALLOWED("alg_not_allowed", "token algorithm not allowed for this issuer"),
   /** The token's {@code alg} does not fit the key it names (or any key, without a kid). */
   ALG_MISMATCH("alg_mismatch", "token algorithm does not match the key"),
   /** A {@code crit} header parameter this verifier does not understand. */

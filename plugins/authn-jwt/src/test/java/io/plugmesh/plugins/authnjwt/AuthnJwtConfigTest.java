@@ -6,6 +6,9 @@ import static io.plugmesh.plugins.authnjwt.TestKeys.jwks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
@@ -123,5 +126,114 @@ class AuthnJwtConfigTest {
             List.of(Map.of("claim", "sub", "header", "Authorization"))),
         "claimsToHeaders[0].header",
         "carries no token");
+  }
+
+  @Test
+  void algorithmsAreUnpinnedByDefaultAndPinnedPerProvider() {
+    assertThat(parse(Map.of("issuer", ISSUER, "jwks", jwks(RSA))).providers().get(0).algorithms())
+        .isEmpty();
+    ProviderConfig pinned =
+        parse(Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of("RS256", "PS256")))
+            .providers()
+            .get(0);
+    assertThat(pinned.algorithms()).containsExactly(JWSAlgorithm.RS256, JWSAlgorithm.PS256);
+    assertThat(pinned.allows(JWSAlgorithm.PS256)).isTrue();
+    assertThat(pinned.allows(JWSAlgorithm.PS384)).isFalse();
+    // keys from a URI are known only later: any supported name is taken
+    assertThat(
+            parse(
+                    Map.of(
+                        "issuer",
+                        ISSUER,
+                        "jwksUri",
+                        "https://idp.test/jwks.json",
+                        "algorithms",
+                        List.of("ES256")))
+                .providers()
+                .get(0)
+                .algorithms())
+        .containsExactly(JWSAlgorithm.ES256);
+  }
+
+  @Test
+  void algorithmsMustBeKnownJwsNames() {
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of("RS257")),
+        "algorithms[0]",
+        "");
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of("none")),
+        "algorithms[0]",
+        "");
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of()), "algorithms", "");
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of("RS256", "RS256")),
+        "algorithms",
+        "");
+    // the parser says the same without the schema, names are case-sensitive
+    assertThatThrownBy(
+            () ->
+                parse(
+                    Map.of(
+                        "issuer",
+                        ISSUER,
+                        "jwks",
+                        jwks(RSA),
+                        "algorithms",
+                        List.of("RS256", "rs256"))))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo("algorithms[1]"))
+        .hasMessageContaining(
+            "'rs256' (expected: one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384,"
+                + " ES512, EdDSA, Ed25519, HS256, HS384, HS512)");
+  }
+
+  @Test
+  void pinnedAlgorithmsMustFitTheInlineKeys() {
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(RSA), "algorithms", List.of("RS256", "ES256")),
+        "algorithms[1]",
+        "'ES256' fits none of the keys in jwks (expected: an algorithm of their types:"
+            + " RS256, RS384, RS512, PS256, PS384, PS512)");
+    JWK rsaForRs256 = new RSAKey.Builder(RSA).algorithm(JWSAlgorithm.RS256).build();
+    assertRejected(
+        Map.of("issuer", ISSUER, "jwks", jwks(rsaForRs256), "algorithms", List.of("PS256")),
+        "algorithms[0]",
+        "(expected: an algorithm of their types: RS256)");
+    assertRejected(
+        Map.of(
+            "issuer",
+            ISSUER,
+            "jwks",
+            jwks(TestKeys.hmac(256, "short")),
+            "algorithms",
+            List.of("HS512")),
+        "algorithms[0]",
+        "(expected: an algorithm of their types: HS256)");
+    assertRejected(
+        Map.of(
+            "providers",
+            List.of(
+                Map.of("issuer", ISSUER, "jwks", jwks(RSA)),
+                Map.of(
+                    "issuer",
+                    "https://partner.test",
+                    "jwks",
+                    jwks(TestKeys.P256),
+                    "algorithms",
+                    List.of("ES384")))),
+        "providers[1].algorithms[0]",
+        "(expected: an algorithm of their types: ES256)");
+  }
+
+  @Test
+  void theSchemaListsExactlyTheSupportedAlgorithms() throws Exception {
+    Map<String, Object> schema = JSONObjectUtils.parse(factory.configSchema());
+    Map<String, Object> defs = JSONObjectUtils.getJSONObject(schema, "$defs");
+    Map<String, Object> algorithms = JSONObjectUtils.getJSONObject(defs, "algorithms");
+    Map<String, Object> items = JSONObjectUtils.getJSONObject(algorithms, "items");
+    assertThat(items.get("enum"))
+        .isEqualTo(KeySet.ALGORITHMS.stream().map(JWSAlgorithm::getName).toList());
   }
 }

@@ -487,6 +487,125 @@ class AuthnJwtFilterTest {
     assertThat(send(harness, token).status()).isEqualTo(401);
   }
 
+  private static Map<String, Object> headerCookieAndParam() {
+    return with(
+        inline(RSA),
+        "fromHeaders",
+        List.of(Map.of("name", "authorization", "prefix", "Bearer ")),
+        "fromCookies",
+        List.of("session"),
+        "fromParams",
+        List.of("access_token"));
+  }
+
+  @Test
+  void differentTokensInTwoLocationsAreRefused() {
+    FilterHarness harness = harness(headerCookieAndParam());
+    String valid = sign(JWSAlgorithm.RS256, RSA);
+    String other = sign(JWSAlgorithm.RS256, RSA, claims().subject("mallory").build());
+
+    // A valid token in Authorization does not vouch for another one in the query.
+    TestResponse headerAndQuery =
+        harness.send(
+            TestRequest.get("/reviews?access_token=" + other)
+                .header("authorization", "Bearer " + valid));
+    assertRefused(
+        headerAndQuery,
+        "different tokens in more than one location:"
+            + " header authorization and query parameter access_token");
+    assertThat(headerAndQuery.bodyText())
+        .isEqualTo(
+            "unauthorized: different tokens in more than one location:"
+                + " header authorization and query parameter access_token\n");
+
+    // Nor the other way round, nor with garbage next to it, nor in a cookie.
+    assertRefused(
+        harness.send(
+            TestRequest.get("/reviews?access_token=" + valid)
+                .header("authorization", "Bearer not-a-token")),
+        "different tokens in more than one location:"
+            + " header authorization and query parameter access_token");
+    assertRefused(
+        harness.send(
+            TestRequest.get("/reviews")
+                .header("authorization", "Bearer " + valid)
+                .header("cookie", "session=" + other)),
+        "different tokens in more than one location: header authorization and cookie session");
+
+    assertThat(harness.metrics().count("denied", "reason", "several_locations")).isEqualTo(3);
+    assertThat(harness.metrics().count("allowed", "issuer", ISSUER)).isZero();
+    assertThat(harness.upstream().attempts()).isZero();
+  }
+
+  @Test
+  void theSameTokenInTwoLocationsIsOneCredentialStrippedFromBoth() {
+    FilterHarness harness = harness(headerCookieAndParam());
+    String token = sign(JWSAlgorithm.RS256, RSA);
+
+    TestResponse response =
+        harness.send(
+            TestRequest.get("/reviews?page=2&access_token=" + token)
+                .header("authorization", "Bearer " + token)
+                .header("cookie", "theme=dark; session=" + token));
+
+    assertThat(response.status()).isEqualTo(200);
+    var seen = response.upstreamRequests().get(0);
+    assertThat(seen.header("authorization")).isNull();
+    assertThat(seen.header("cookie")).isEqualTo("theme=dark");
+    assertThat(seen.path()).isEqualTo("/reviews?page=2");
+  }
+
+  @Test
+  void withoutPinnedAlgorithmsAKeyWithoutAlgAcceptsEveryAlgorithmOfItsType() {
+    // The default: an RSA key that states no alg verifies RS* and PS* alike.
+    FilterHarness harness = harness(inline(RSA));
+    assertThat(send(harness, sign(JWSAlgorithm.RS256, RSA)).status()).isEqualTo(200);
+    assertThat(send(harness, sign(JWSAlgorithm.PS256, RSA)).status()).isEqualTo(200);
+  }
+
+  @Test
+  void pinnedAlgorithmsRefuseEveryOtherAlgorithm() {
+    FilterHarness harness = harness(with(inline(RSA), "algorithms", List.of("RS256")));
+    assertThat(send(harness, sign(JWSAlgorithm.RS256, RSA)).status()).isEqualTo(200);
+    for (JWSAlgorithm other :
+        List.of(JWSAlgorithm.PS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS512)) {
+      assertRefused(send(harness, sign(other, RSA)), "token algorithm not allowed for this issuer");
+    }
+    // Checked before the key: a token naming an unknown key causes no refetch.
+    assertRefused(
+        send(harness, sign(JWSAlgorithm.ES256, P256)),
+        "token algorithm not allowed for this issuer");
+    assertThat(harness.metrics().count("denied", "reason", "alg_not_allowed")).isEqualTo(5);
+    assertThat(harness.metrics().count("allowed", "issuer", ISSUER)).isEqualTo(1);
+  }
+
+  @Test
+  void algorithmsArePinnedPerProvider() {
+    OctetSequenceKey partnerKey = TestKeys.hmac(512, "partner");
+    Map<String, Object> config =
+        Map.of(
+            "providers",
+            List.of(
+                Map.of(
+                    "issuer",
+                    ISSUER,
+                    "jwks",
+                    TestKeys.jwks(RSA),
+                    "algorithms",
+                    List.of("PS256", "PS384")),
+                Map.of("issuer", "https://partner.test", "jwks", TestKeys.jwks(partnerKey))));
+    FilterHarness harness = harness(config);
+    assertThat(send(harness, sign(JWSAlgorithm.PS384, RSA)).status()).isEqualTo(200);
+    assertRefused(
+        send(harness, sign(JWSAlgorithm.RS256, RSA)),
+        "token algorithm not allowed for this issuer");
+    // the partner pins nothing: every HS algorithm its key is long enough for
+    for (JWSAlgorithm alg : List.of(JWSAlgorithm.HS256, JWSAlgorithm.HS512)) {
+      String partner = sign(alg, partnerKey, claims().issuer("https://partner.test").build());
+      assertThat(send(harness, partner).status()).isEqualTo(200);
+    }
+  }
+
   @Test
   void severalProvidersAreChosenByIssuer() {
     OctetSequenceKey partnerKey = TestKeys.hmac(256, "partner");

@@ -13,9 +13,14 @@ public final class ControlFixture {
 
   /** A file-mode replica over {@code dir}. */
   public static ControlServer files(Path dir) throws Exception {
+    return files(dir, 0);
+  }
+
+  /** A file-mode replica over {@code dir} on a given gRPC port (0 for ephemeral). */
+  public static ControlServer files(Path dir, int grpcPort) throws Exception {
     return ControlServer.start(
         new ControlServer.Options(
-            "127.0.0.1", 0, 0, TOKEN, null, dir, List.of(), null, "files", null));
+            "127.0.0.1", grpcPort, 0, TOKEN, null, dir, List.of(), null, "files", null));
   }
 
   /** An etcd-mode replica. */

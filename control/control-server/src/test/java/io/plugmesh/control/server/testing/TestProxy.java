@@ -37,6 +37,22 @@ public final class TestProxy implements AutoCloseable {
       List<String> servers,
       Path stateDir,
       List<FilterFactory<?>> builtins) {
+    return start(
+        node, service, servers, stateDir, builtins, Duration.ofMillis(50), Duration.ofMillis(500));
+  }
+
+  /**
+   * Like {@link #start(String, String, List, Path, List)} with the given reconnect backoff (null
+   * for the default).
+   */
+  public static TestProxy start(
+      String node,
+      String service,
+      List<String> servers,
+      Path stateDir,
+      List<FilterFactory<?>> builtins,
+      Duration initialBackoff,
+      Duration maxBackoff) {
     ProxySettings settings =
         new ProxySettings(
             new ProxySettings.Admin("127.0.0.1", 0),
@@ -48,14 +64,7 @@ public final class TestProxy implements AutoCloseable {
     Kernel kernel = Kernel.start(settings, null, builtins);
     ControlSettings control =
         new ControlSettings(
-            servers,
-            node,
-            service,
-            Map.of(),
-            null,
-            stateDir,
-            Duration.ofMillis(50),
-            Duration.ofMillis(500));
+            servers, node, service, Map.of(), null, stateDir, initialBackoff, maxBackoff);
     return new TestProxy(kernel, ControlClient.start(kernel, control));
   }
 
