@@ -7,6 +7,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import io.plugmesh.filters.ConfigNode;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
