@@ -1,14 +1,24 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.chain;
 
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.RequestContext;
+import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.kernel.body.RequestBody;
+import io.plugmesh.kernel.http.NettyHeaders;
+import io.plugmesh.kernel.upstream.OutboundRequest;
+import java.util.List;
 import java.util.Optional;
 
-/** The {@link ProxyRequest} filters see: a view over the downstream request head. */
-final class KernelRequest implements ProxyRequest {
-  private final Exchange exchange;
+/**
+ * The {@link ProxyRequest} filters see: a view over the downstream request head. It is also what
+ * goes upstream when a filter proceeds with it.
+ */
+public final class KernelRequest implements ProxyRequest, OutboundRequest {
+  private final RequestBody body;
   private final HttpRequest head;
   private final NettyHeaders headers;
   private final String scheme;
@@ -17,15 +27,26 @@ final class KernelRequest implements ProxyRequest {
   private final KernelRequestContext context;
   private String path;
 
-  KernelRequest(
-      Exchange exchange,
+  /**
+   * Creates the request of one exchange.
+   *
+   * @param body the request body
+   * @param head the downstream head; its headers are the request's
+   * @param path the normalized path and query
+   * @param scheme {@code http} or {@code https}
+   * @param authority the authority, possibly empty
+   * @param protocol {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}
+   * @param context the request context
+   */
+  public KernelRequest(
+      RequestBody body,
       HttpRequest head,
       String path,
       String scheme,
       String authority,
       String protocol,
       KernelRequestContext context) {
-    this.exchange = exchange;
+    this.body = body;
     this.head = head;
     this.headers = new NettyHeaders(head.headers());
     this.path = path;
@@ -35,13 +56,24 @@ final class KernelRequest implements ProxyRequest {
     this.context = context;
   }
 
-  HttpRequest head() {
-    return head;
+  /**
+   * What an attempt sends when a filter proceeds with {@code sent}.
+   *
+   * @param sent the request a filter passed to {@code proceed}
+   * @return what to send
+   */
+  public OutboundRequest outbound(ProxyRequest sent) {
+    return (KernelRequest) sent;
   }
 
   @Override
   public String method() {
     return head.method().name();
+  }
+
+  @Override
+  public HttpMethod httpMethod() {
+    return head.method();
   }
 
   @Override
@@ -61,6 +93,10 @@ final class KernelRequest implements ProxyRequest {
 
   @Override
   public void setPath(String pathAndQuery) {
+    this.path = checkPath(pathAndQuery);
+  }
+
+  private static String checkPath(String pathAndQuery) {
     if (pathAndQuery == null || !pathAndQuery.startsWith("/")) {
       throw new IllegalArgumentException(
           "path: " + pathAndQuery + " (expected: a path starting with /)");
@@ -72,7 +108,7 @@ final class KernelRequest implements ProxyRequest {
             "path: contains a control, space or non-ASCII character (expected: percent-encoded)");
       }
     }
-    this.path = pathAndQuery;
+    return pathAndQuery;
   }
 
   @Override
@@ -86,22 +122,37 @@ final class KernelRequest implements ProxyRequest {
   }
 
   @Override
+  public HttpHeaders httpHeaders() {
+    return head.headers();
+  }
+
+  @Override
   public RequestContext context() {
     return context;
   }
 
-  KernelRequestContext kernelContext() {
+  /**
+   * The context with the kernel's side: response flags and attempt listeners.
+   *
+   * @return the context
+   */
+  public KernelRequestContext kernelContext() {
     return context;
   }
 
   @Override
+  public List<UpstreamAttemptListener> attemptListeners() {
+    return context.attemptListeners();
+  }
+
+  @Override
   public Optional<byte[]> body() {
-    return exchange.bufferedBodyBytes();
+    return body.bufferedBytes();
   }
 
   @Override
   public boolean replayable() {
-    return exchange.replayable();
+    return body.replayable();
   }
 
   @Override
