@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The {@link ProxyRequest} filters see: a view over the downstream request head. It is also what
- * goes upstream when a filter proceeds with it.
+ * goes upstream when a filter proceeds with it; a filter may proceed with a request of its own
+ * instead (see {@link #outbound}).
  */
 public final class KernelRequest implements ProxyRequest, OutboundRequest {
   private final RequestBody body;
@@ -57,13 +58,17 @@ public final class KernelRequest implements ProxyRequest, OutboundRequest {
   }
 
   /**
-   * What an attempt sends when a filter proceeds with {@code sent}.
+   * What an attempt sends when a filter proceeds with {@code sent}: this request itself, or, for
+   * any other {@link ProxyRequest} (a filter's wrapper, say), a copy of its method, path, authority
+   * and headers for that attempt alone.
    *
    * @param sent the request a filter passed to {@code proceed}
    * @return what to send
+   * @throws IllegalArgumentException when {@code sent} cannot go on the wire (no method, a bad
+   *     path, an invalid header)
    */
   public OutboundRequest outbound(ProxyRequest sent) {
-    return (KernelRequest) sent;
+    return sent == this ? this : ForeignRequest.copy(sent, this);
   }
 
   @Override
@@ -96,7 +101,8 @@ public final class KernelRequest implements ProxyRequest, OutboundRequest {
     this.path = checkPath(pathAndQuery);
   }
 
-  private static String checkPath(String pathAndQuery) {
+  /** Returns a target fit for the request line, or throws naming what is wrong. */
+  static String checkPath(String pathAndQuery) {
     if (pathAndQuery == null || !pathAndQuery.startsWith("/")) {
       throw new IllegalArgumentException(
           "path: " + pathAndQuery + " (expected: a path starting with /)");
