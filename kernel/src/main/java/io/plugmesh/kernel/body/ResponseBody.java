@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
@@ -126,6 +127,16 @@ public final class ResponseBody {
     }
     pending.pollFirst().release();
     return true;
+  }
+
+  /**
+   * Releases an upstream message no attempt takes: a chunk that arrives after its attempt ended, an
+   * interim {@code 1xx} head, anything unexpected.
+   *
+   * @param msg the message
+   */
+  public static void drop(Object msg) {
+    ReferenceCountUtil.release(msg);
   }
 
   /** Releases every held chunk (the response was dropped). */

@@ -190,13 +190,13 @@ public final class Attempt extends ChannelInboundHandlerAdapter implements Reque
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (finished) {
-      ReferenceCountUtil.release(msg);
+      ResponseBody.drop(msg);
       return;
     }
     if (msg instanceof HttpResponse head && !headReceived) {
       int code = head.status().code();
       if (code >= 100 && code < 200 && code != 101) {
-        ReferenceCountUtil.release(msg);
+        ResponseBody.drop(msg);
         channel.read();
         return;
       }
@@ -224,7 +224,7 @@ public final class Attempt extends ChannelInboundHandlerAdapter implements Reque
       }
       return;
     }
-    ReferenceCountUtil.release(msg);
+    ResponseBody.drop(msg);
   }
 
   @Override
