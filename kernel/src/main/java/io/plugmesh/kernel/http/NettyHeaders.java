@@ -23,15 +23,6 @@ public final class NettyHeaders implements Headers {
     this.headers = headers;
   }
 
-  /**
-   * The headers under the view.
-   *
-   * @return Netty's headers
-   */
-  public HttpHeaders unwrap() {
-    return headers;
-  }
-
   @Override
   public String get(String name) {
     return headers.get(name);

@@ -14,11 +14,9 @@ import io.plugmesh.kernel.chain.ChainCall;
 import io.plugmesh.kernel.cluster.Endpoint;
 import io.plugmesh.kernel.config.Limits;
 import io.plugmesh.kernel.http.RequestHeadCheck;
-import io.plugmesh.kernel.http.RequestTarget;
 import io.plugmesh.kernel.plugin.BuiltChain;
 import io.plugmesh.kernel.reply.ResponseWriter;
 import io.plugmesh.kernel.route.CompiledRoute;
-import io.plugmesh.kernel.route.RejectedPathException;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.timer.LoopDeadlines;
 import io.plugmesh.kernel.upstream.Attempt;
@@ -31,11 +29,11 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One request and its response on one downstream connection or stream, in order: the head is
- * checked ({@link RequestHeadCheck}) and routed, the route's chain runs ({@link ChainCall}), its
- * filters' attempts go upstream ({@link Attempts}), and the answer goes back ({@link
- * ResponseWriter}); the bodies stream between them through {@link RequestBody} and the attempts'
- * response bodies, which own every buffer. This class decides what happens when, and records the
- * exchange once at its end. Confined to the downstream channel's event loop.
+ * checked and routed ({@link Routing}), the route's chain runs ({@link ChainCall}), its filters'
+ * attempts go upstream ({@link Attempts}), and the answer goes back ({@link ResponseWriter}); the
+ * bodies move between them through {@link RequestBody} and the attempts' response bodies, which own
+ * every buffer. This class decides what happens when, and has the exchange reported once at its end
+ * ({@link ExchangeRecord}). Confined to the downstream channel's event loop.
  */
 final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, Attempts.Owner {
   private enum State {
@@ -100,29 +98,15 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     writer.start(msg);
     body.start(msg);
     expectContinue = !http2 && !body.complete() && HttpUtil.is100ContinueExpected(msg);
-    RequestHeadCheck.Refusal refusal = RequestHeadCheck.check(msg, limits, http2);
-    if (refusal != null) {
-      if (refusal.close()) {
+    Routing routing =
+        Routing.route(snapshot, listener, msg, body, http2, client, owner.clientIp(), peerIdentity);
+    if (routing instanceof Routing.Refused refused) {
+      if (refused.close()) {
         writer.noKeepAlive();
       }
-      reject(refusal.status(), refusal.text());
+      reject(refused.status(), refused.text());
       return;
     }
-    if (snapshot == null) {
-      reject(503, "the proxy has no config yet\n");
-      return;
-    }
-    RequestTarget target;
-    try {
-      target = RequestTarget.parse(msg.uri());
-    } catch (RejectedPathException e) {
-      writer.noKeepAlive();
-      reject(400, "invalid request path: " + RequestHeadCheck.printable(e.getMessage()) + "\n");
-      return;
-    }
-    Routing routing =
-        Routing.route(
-            snapshot, listener, msg, target, body, http2, client, owner.clientIp(), peerIdentity);
     if (routing instanceof Routing.Unrouted unrouted) {
       record.flag(ResponseFlag.NO_ROUTE_FOUND);
       respondLocal(ProxyResponse.of(404, unrouted.answer()), false);

@@ -8,19 +8,31 @@ import io.plugmesh.kernel.body.RequestBody;
 import io.plugmesh.kernel.chain.KernelRequest;
 import io.plugmesh.kernel.chain.KernelRequestContext;
 import io.plugmesh.kernel.http.HeaderHygiene;
+import io.plugmesh.kernel.http.RequestHeadCheck;
 import io.plugmesh.kernel.http.RequestTarget;
 import io.plugmesh.kernel.plugin.BuiltChain;
 import io.plugmesh.kernel.route.CompiledRoute;
+import io.plugmesh.kernel.route.RejectedPathException;
 import io.plugmesh.kernel.state.ClusterState;
 import io.plugmesh.kernel.state.Snapshot;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * What routing found for a checked request head: the route, its chain and backend cluster, and the
- * request the chain sees; or no route.
+ * The head step of an exchange, and what it found: a head the proxy refuses, no route, or a route
+ * with its chain and backend cluster and the request the chain sees.
  */
 sealed interface Routing {
+
+  /**
+   * A head answered before routing: it failed a {@link RequestHeadCheck}, the proxy has no config
+   * yet, or the path must not be routed.
+   *
+   * @param status the HTTP status
+   * @param text the response body
+   * @param close whether the connection closes after the answer
+   */
+  record Refused(int status, String text, boolean close) implements Routing {}
 
   /**
    * No route matched.
@@ -41,14 +53,14 @@ sealed interface Routing {
       implements Routing {}
 
   /**
-   * Routes a head: gives it a request id (kept from the client when sane), matches it against the
+   * Checks and routes a head: {@link RequestHeadCheck}, then the normalized target ({@link
+   * RequestTarget}); gives it a request id (kept from the client when sane), matches it against the
    * listener's routes, picks a backend, and for a matched request removes hop-by-hop headers, adds
    * the forwarding ones and builds the request's context.
    *
-   * @param snapshot the config the exchange started with
+   * @param snapshot the config the exchange started with, or null when there is none yet
    * @param listener the listener
-   * @param head the checked head; its headers are changed in place
-   * @param target its normalized target
+   * @param head the head; its headers are changed in place
    * @param body the request body
    * @param http2 whether the head came on an HTTP/2 stream
    * @param client the downstream client
@@ -60,12 +72,26 @@ sealed interface Routing {
       Snapshot snapshot,
       ListenerContext listener,
       HttpRequest head,
-      RequestTarget target,
       RequestBody body,
       boolean http2,
       InetSocketAddress client,
       String clientIp,
       String peerIdentity) {
+    RequestHeadCheck.Refusal refusal =
+        RequestHeadCheck.check(head, listener.runtime().limits(), http2);
+    if (refusal != null) {
+      return new Refused(refusal.status(), refusal.text(), refusal.close());
+    }
+    if (snapshot == null) {
+      return new Refused(503, "the proxy has no config yet\n", false);
+    }
+    RequestTarget target;
+    try {
+      target = RequestTarget.parse(head.uri());
+    } catch (RejectedPathException e) {
+      return new Refused(
+          400, "invalid request path: " + RequestHeadCheck.printable(e.getMessage()) + "\n", true);
+    }
     HttpHeaders headers = head.headers();
     String requestId = HeaderHygiene.ensureRequestId(headers);
     String authority = headers.get(HttpHeaderNames.HOST, "");
