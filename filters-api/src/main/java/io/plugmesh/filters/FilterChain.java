@@ -14,6 +14,11 @@ public interface FilterChain {
    * complete the stage exceptionally with an {@link UpstreamException}. Cancelling the returned
    * stage's {@code CompletableFuture} aborts that attempt.
    *
+   * <p>The request is normally the one the filter received, but any {@link ProxyRequest} is
+   * accepted, e.g. a wrapper that rewrites the path: its method, authority, path and headers are
+   * what goes upstream (for that attempt only; the request the filter received is unchanged). The
+   * body is always the one the client sent.
+   *
    * @param request the request to send, normally the one the filter received
    * @return the response of the rest of the chain
    */

@@ -1,11 +1,12 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.upstream;
 
 import io.netty.handler.codec.http.HttpResponse;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyResponse;
+import io.plugmesh.kernel.http.NettyHeaders;
 
 /** A response head from an upstream attempt; its body waits in the attempt until sent. */
-final class UpstreamResponse implements ProxyResponse {
+public final class UpstreamResponse implements ProxyResponse {
   private final HttpResponse head;
   private final NettyHeaders headers;
   private final Attempt attempt;
@@ -16,11 +17,21 @@ final class UpstreamResponse implements ProxyResponse {
     this.attempt = attempt;
   }
 
-  HttpResponse head() {
+  /**
+   * The response head as received (hop-by-hop headers are removed when it goes downstream).
+   *
+   * @return the head
+   */
+  public HttpResponse head() {
     return head;
   }
 
-  Attempt attempt() {
+  /**
+   * The attempt whose response this is; it holds the body.
+   *
+   * @return the attempt
+   */
+  public Attempt attempt() {
     return attempt;
   }
 

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.plugmesh.filters.Headers;
@@ -11,15 +11,16 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@link Headers} over Netty's case-insensitive {@link HttpHeaders}, without copying. */
-final class NettyHeaders implements Headers {
+public final class NettyHeaders implements Headers {
   private final HttpHeaders headers;
 
-  NettyHeaders(HttpHeaders headers) {
+  /**
+   * A view over {@code headers}.
+   *
+   * @param headers Netty's headers, read and changed through the view
+   */
+  public NettyHeaders(HttpHeaders headers) {
     this.headers = headers;
-  }
-
-  HttpHeaders unwrap() {
-    return headers;
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,15 +8,15 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Header rules every hop applies: hop-by-hop removal, forwarding headers, request ids. */
-final class HeaderHygiene {
+public final class HeaderHygiene {
   private HeaderHygiene() {}
 
   /** Hop-by-hop headers (RFC 9110 7.6.1) plus legacy ones proxies must not forward. */
   private static final List<CharSequence> HOP_BY_HOP =
       List.of(
           HttpHeaderNames.CONNECTION,
-          HttpHeaderNames.KEEP_ALIVE,
-          HttpHeaderNames.PROXY_CONNECTION,
+          AsciiString.cached("keep-alive"),
+          AsciiString.cached("proxy-connection"),
           HttpHeaderNames.PROXY_AUTHENTICATE,
           HttpHeaderNames.PROXY_AUTHORIZATION,
           HttpHeaderNames.TRANSFER_ENCODING,
@@ -31,15 +31,22 @@ final class HeaderHygiene {
           AsciiString.cached("x-http2-stream-weight"));
 
   // AsciiString names hash once; a String name is hashed again on every header lookup.
-  static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
-  static final AsciiString FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-  static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  /** The request id header. */
+  public static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+
+  /** The forwarding client chain. */
+  public static final AsciiString FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+
+  /** The scheme the client used. */
+  public static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
   /**
    * Removes hop-by-hop headers, including those the Connection header names. {@code te} survives
    * only as {@code trailers} (gRPC needs it).
+   *
+   * @param headers request, response or trailer headers, changed in place
    */
-  static void stripHopByHop(HttpHeaders headers) {
+  public static void stripHopByHop(HttpHeaders headers) {
     if (headers.isEmpty()) {
       return;
     }
@@ -65,8 +72,14 @@ final class HeaderHygiene {
     }
   }
 
-  /** Appends the client to {@code x-forwarded-for} and sets {@code x-forwarded-proto}. */
-  static void setForwarded(HttpHeaders headers, String clientIp, String scheme) {
+  /**
+   * Appends the client to {@code x-forwarded-for} and sets {@code x-forwarded-proto}.
+   *
+   * @param headers the request headers, changed in place
+   * @param clientIp the downstream client's address
+   * @param scheme {@code http} or {@code https}
+   */
+  public static void setForwarded(HttpHeaders headers, String clientIp, String scheme) {
     String prior = headers.get(FORWARDED_FOR);
     if (prior != null && headers.getAll(FORWARDED_FOR).size() > 1) {
       prior = String.join(", ", headers.getAll(FORWARDED_FOR));
@@ -76,8 +89,13 @@ final class HeaderHygiene {
     headers.set(FORWARDED_PROTO, scheme);
   }
 
-  /** Returns the request id, generating one (UUID v4 form) when the client sent none. */
-  static String ensureRequestId(HttpHeaders headers) {
+  /**
+   * Returns the request id, generating one (UUID v4 form) when the client sent none.
+   *
+   * @param headers the request headers; a generated id is set on them
+   * @return the id
+   */
+  public static String ensureRequestId(HttpHeaders headers) {
     String id = headers.get(REQUEST_ID);
     if (id != null && !id.isBlank() && id.length() <= 128) {
       return id;

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.reply;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.plugmesh.filters.Headers;
+import io.plugmesh.kernel.http.HeaderHygiene;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;

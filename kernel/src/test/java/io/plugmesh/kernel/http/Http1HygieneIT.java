@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

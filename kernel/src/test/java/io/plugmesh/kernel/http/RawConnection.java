@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

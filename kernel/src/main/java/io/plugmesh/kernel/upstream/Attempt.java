@@ -1,25 +1,13 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.upstream;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -29,44 +17,44 @@ import io.plugmesh.config.UpstreamProtocol;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.kernel.body.RequestBody;
+import io.plugmesh.kernel.body.ResponseBody;
 import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.cluster.Endpoint;
-import io.plugmesh.kernel.upstream.UpstreamChannel;
-import io.plugmesh.kernel.upstream.UpstreamConnector;
-import io.plugmesh.kernel.upstream.UpstreamTarget;
-import java.util.ArrayDeque;
-import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One upstream attempt of an exchange: acquires a channel, writes the request head and body,
- * delivers the response head to the chain, then streams the response body with backpressure. Lives
- * on the exchange's event loop; receives the upstream channel's inbound events while the channel is
- * lent to it (see {@link UpstreamChannel#attach}).
+ * One upstream attempt of an exchange: acquires a channel, writes the request head and takes the
+ * body from the {@link RequestBody}, delivers the response head to the chain, then streams the
+ * response body (held in a {@link ResponseBody} until then) with backpressure. Lives on the
+ * exchange's event loop; receives the upstream channel's inbound events while the channel is lent
+ * to it (see {@link UpstreamChannel#attach}). Created by {@link Attempts}.
  */
 @ChannelHandler.Sharable // attached again after a stale pooled connection; one channel at a time
-final class Attempt extends ChannelInboundHandlerAdapter {
+public final class Attempt extends ChannelInboundHandlerAdapter implements RequestBody.Sink {
   /** How often a request is sent again, transparently, when a reused pooled connection was dead. */
   static final int MAX_STALE_CONNECTION_RETRIES = 2;
 
   /**
    * Methods safe to send again when a reused connection died before any answer (RFC 9110 9.2.2).
    */
-  private static final java.util.Set<String> IDEMPOTENT =
-      java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
-  private final Exchange exchange;
+  private final Attempts.Owner owner;
+  private final RequestBody requestBody;
+  private final ResponseBody responseBody;
   private final Endpoint endpoint;
   private final UpstreamTarget target;
-  private final KernelRequest request;
+  private final OutboundRequest request;
   private final UpstreamConnector connector;
   private final ClusterHealth health;
   private final boolean retry;
   private boolean waitingForConnection;
   private final CompletableFuture<ProxyResponse> response = new CompletableFuture<>();
-  private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
 
   private UpstreamChannel lent;
   private Channel channel;
@@ -84,14 +72,17 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   private Throwable endFailure;
 
   Attempt(
-      Exchange exchange,
+      Attempts.Owner owner,
+      RequestBody requestBody,
       Endpoint endpoint,
       UpstreamTarget target,
-      KernelRequest request,
+      OutboundRequest request,
       UpstreamConnector connector,
       ClusterHealth health,
       boolean retry) {
-    this.exchange = exchange;
+    this.owner = owner;
+    this.requestBody = requestBody;
+    this.responseBody = new ResponseBody((chunk, last) -> owner.writeResponse(this, chunk, last));
     this.connector = connector;
     this.health = health;
     this.retry = retry;
@@ -118,7 +109,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     response.whenComplete(
         (r, e) -> {
           if (response.isCancelled()) {
-            exchange.loop().execute(this::abort);
+            owner.loop().execute(this::abort);
           }
         });
     acquire();
@@ -134,7 +125,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       }
       waitingForConnection = true;
     }
-    Future<UpstreamChannel> f = connector.acquire(exchange.loop(), target);
+    Future<UpstreamChannel> f = connector.acquire(owner.loop(), target);
     f.addListener(
         (Future<UpstreamChannel> done) -> {
           stopWaiting();
@@ -161,86 +152,22 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   }
 
   private void writeHead() {
-    HttpRequest in = request.head();
-    // On the channel's own loop the codec encodes the head inside write(): the request's headers
-    // go out as they are and the few changes made for this hop are undone right after, so no
-    // attempt copies them. Anywhere else the head is written from a copy.
-    boolean inPlace = channel.eventLoop().inEventLoop();
-    HttpHeaders headers = inPlace ? in.headers() : new DefaultHttpHeaders().add(in.headers());
-    HttpRequest out =
-        new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), request.path(), headers);
-    boolean hostAdded = false;
-    if (!headers.contains(HttpHeaderNames.HOST) && !request.authority().isEmpty()) {
-      headers.set(HttpHeaderNames.HOST, request.authority());
-      hostAdded = true;
-    }
-    List<String> transferEncoding = null;
-    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-      transferEncoding = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    }
     requestDone = false;
-    if (target.protocol() == UpstreamProtocol.HTTP1 && !HttpUtil.isContentLengthSet(out)) {
-      if (exchange.requestMayHaveBody()) {
-        headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      }
-    }
-    channel.write(out);
-    if (inPlace) {
-      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-      if (transferEncoding != null) {
-        headers.add(HttpHeaderNames.TRANSFER_ENCODING, transferEncoding);
-      }
-      if (hostAdded) {
-        headers.remove(HttpHeaderNames.HOST);
-      }
-    }
-    exchange.sendBody(this);
+    UpstreamRequestHead.write(channel, request, target.protocol(), requestBody.mayHaveBody());
+    requestBody.send(this);
     channel.read();
   }
 
-  /** Writes a complete body (replayable or empty); the buffer's ownership moves here. */
-  void writeBuffered(ByteBuf body, HttpHeaders trailers) {
-    if (finished) {
-      body.release();
-      return;
-    }
-    HttpContent last;
-    if (!trailers.isEmpty()) {
-      last = new DefaultLastHttpContent(body, new DefaultHttpHeaders().add(trailers));
-    } else if (body.isReadable()) {
-      last = new DefaultLastHttpContent(body, EmptyHttpHeaders.INSTANCE);
-    } else {
-      body.release();
-      last = LastHttpContent.EMPTY_LAST_CONTENT;
-    }
-    channel
-        .writeAndFlush(last)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (f.isSuccess()) {
-                    requestDone = true;
-                    maybeRelease();
-                  } else {
-                    onBroken(f.cause());
-                  }
-                });
+  @Override
+  public boolean open() {
+    return !finished;
   }
 
-  /** Writes one streamed body chunk; the content's ownership moves here. */
-  void writeBody(HttpContent content, boolean last) {
-    if (finished) {
-      content.release();
-      exchange.streamingStopped(this);
-      return;
-    }
-    HttpContent out = content;
-    if (last && !(content instanceof LastHttpContent)) {
-      out = new DefaultLastHttpContent(content.content());
-    }
+  /** Writes one request body chunk (whole or streamed); the chunk's ownership moves here. */
+  @Override
+  public void write(HttpContent chunk, boolean last) {
     channel
-        .writeAndFlush(out)
+        .writeAndFlush(chunk)
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -248,10 +175,10 @@ final class Attempt extends ChannelInboundHandlerAdapter {
                     if (last) {
                       requestDone = true;
                     }
-                    exchange.requestChunkWritten(this, last);
+                    requestBody.chunkWritten(this, last);
                     maybeRelease();
                   } else {
-                    exchange.streamingStopped(this);
+                    requestBody.stopped(this);
                     onBroken(f.cause());
                   }
                 });
@@ -263,13 +190,13 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (finished) {
-      ReferenceCountUtil.release(msg);
+      ResponseBody.drop(msg);
       return;
     }
     if (msg instanceof HttpResponse head && !headReceived) {
       int code = head.status().code();
       if (code >= 100 && code < 200 && code != 101) {
-        ReferenceCountUtil.release(msg);
+        ResponseBody.drop(msg);
         channel.read();
         return;
       }
@@ -279,13 +206,8 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       if (health != null) {
         health.onResult(endpoint, code, null);
       }
-      exchange.upstreamHeadArrived();
-      HttpResponse onlyHead = head;
-      if (msg instanceof FullHttpResponse full) {
-        onlyHead = new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers());
-        pending.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
-      }
-      UpstreamResponse r = new UpstreamResponse(onlyHead, this);
+      owner.upstreamHeadArrived();
+      UpstreamResponse r = new UpstreamResponse(responseBody.head(head), this);
       if (!response.complete(r)) {
         abort();
       }
@@ -298,11 +220,11 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       if (streaming) {
         deliver(content);
       } else {
-        pending.add(content);
+        responseBody.hold(content);
       }
       return;
     }
-    ReferenceCountUtil.release(msg);
+    ResponseBody.drop(msg);
   }
 
   @Override
@@ -337,8 +259,8 @@ final class Attempt extends ChannelInboundHandlerAdapter {
           && lent.reused()
           && target.protocol() == UpstreamProtocol.HTTP1
           && staleRetries < MAX_STALE_CONNECTION_RETRIES
-          && exchange.replayable()
-          && IDEMPOTENT.contains(request.method())
+          && requestBody.replayable()
+          && IDEMPOTENT.contains(request.httpMethod().name())
           && !response.isDone()) {
         // The pool lent a connection the upstream had already closed: try a fresh one.
         staleRetries++;
@@ -356,22 +278,18 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       return;
     }
     if (responseDone && !streaming) {
-      return; // everything arrived; the rest is in pending
+      return; // everything arrived; the rest is held in the response body
     }
     if (streaming) {
       endFailure = cutMidResponse();
       finishAttempt(false);
-      exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+      owner.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
     } else {
       // The head is with the chain; the body broke. Sending it will cut the downstream.
-      pending.add(BROKEN);
+      responseBody.markBroken();
       detach(false);
     }
   }
-
-  /** A marker for a body that broke before it was streamed. */
-  private static final HttpContent BROKEN =
-      new io.netty.handler.codec.http.DefaultHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER);
 
   private void stopWaiting() {
     if (waitingForConnection) {
@@ -395,19 +313,19 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   // Response streaming
 
   /** The exchange sent the head downstream: stream the body. */
-  void streamResponse() {
+  public void streamResponse() {
     streaming = true;
     HttpContent c;
     boolean sent = false;
-    while ((c = pending.pollFirst()) != null) {
-      if (c == BROKEN) {
-        endFailure = cutMidResponse();
-        finishAttempt(false);
-        exchange.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
-        return;
-      }
+    while ((c = responseBody.next()) != null) {
       deliver(c);
       sent = true;
+    }
+    if (responseBody.broken()) {
+      endFailure = cutMidResponse();
+      finishAttempt(false);
+      owner.upstreamFailedMidResponse(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+      return;
     }
     if (!sent && !responseDone && channel != null) {
       channel.read();
@@ -417,16 +335,13 @@ final class Attempt extends ChannelInboundHandlerAdapter {
   /**
    * The exchange sends the head as the whole response: when the response ended with its head (no
    * body, no trailers), ends the attempt without streaming and returns true.
+   *
+   * @return whether the head is the whole response
    */
-  boolean takeHeadOnlyResponse() {
-    HttpContent end = pending.peekFirst();
-    if (pending.size() != 1
-        || !(end instanceof LastHttpContent last)
-        || last.content().isReadable()
-        || !last.trailingHeaders().isEmpty()) {
+  public boolean takeHeadOnlyResponse() {
+    if (!responseBody.takeHeadOnly()) {
       return false;
     }
-    pending.pollFirst().release();
     responseDone = true;
     streaming = true;
     maybeRelease();
@@ -439,12 +354,12 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       responseDone = true;
       maybeRelease();
     }
-    exchange.writeResponseContent(this, content, last);
+    responseBody.send(content, last);
   }
 
   /** The downstream took the last chunk: read the next one. */
-  void readMore() {
-    if (!finished && !responseDone && channel != null && pending.isEmpty()) {
+  public void readMore() {
+    if (!finished && !responseDone && channel != null && responseBody.isEmpty()) {
       channel.read();
     }
   }
@@ -471,37 +386,28 @@ final class Attempt extends ChannelInboundHandlerAdapter {
       response.cancel(false);
     }
     if (finished) {
-      releasePending();
+      responseBody.release();
       return;
     }
-    boolean clean = requestDone && responseDone && upstreamKeepAlive && !pending.contains(BROKEN);
-    releasePending();
+    boolean clean = requestDone && responseDone && upstreamKeepAlive && !responseBody.broken();
+    responseBody.release();
     finishAttempt(clean);
   }
 
   /** Cuts this attempt now (downstream gone, write failed, cancelled). */
-  void abort() {
+  public void abort() {
     if (finished) {
-      releasePending();
+      responseBody.release();
       return;
     }
     if (endFailure == null && !(headReceived && responseDone)) {
       endFailure = new CancellationException("the attempt was aborted");
     }
-    releasePending();
+    responseBody.release();
     finishAttempt(false);
     if (!response.isDone()) {
       response.completeExceptionally(
           new UpstreamException(UpstreamException.Kind.RESET, "attempt aborted"));
-    }
-  }
-
-  private void releasePending() {
-    HttpContent c;
-    while ((c = pending.pollFirst()) != null) {
-      if (c != BROKEN) {
-        c.release();
-      }
     }
   }
 
@@ -515,7 +421,7 @@ final class Attempt extends ChannelInboundHandlerAdapter {
     if (health != null) {
       health.requestFinished(retry);
     }
-    exchange.streamingStopped(this);
+    requestBody.stopped(this);
     detach(reusable);
     if (view != null) {
       view.ended(headStatus, endFailure);

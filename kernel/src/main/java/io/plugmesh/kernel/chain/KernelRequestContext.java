@@ -1,9 +1,10 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.chain;
 
 import io.plugmesh.filters.ContextKey;
 import io.plugmesh.filters.RequestContext;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.kernel.upstream.OutboundRequest;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
@@ -14,12 +15,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /** The {@link RequestContext} of one exchange; confined to the exchange's event loop. */
-final class KernelRequestContext implements RequestContext {
+public final class KernelRequestContext implements RequestContext {
   /** Attributes per request are few; a bound stops a runaway plugin from growing a map forever. */
   static final int MAX_ATTRIBUTES = 64;
 
-  /** Upstream attempt listeners per request (a tracing and a metrics plugin need one each). */
-  static final int MAX_ATTEMPT_LISTENERS = 8;
+  /** Upstream attempt listeners per request. */
+  static final int MAX_ATTEMPT_LISTENERS = OutboundRequest.MAX_ATTEMPT_LISTENERS;
 
   private final String requestId;
   private final String routeName;
@@ -27,7 +28,13 @@ final class KernelRequestContext implements RequestContext {
   private final Set<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
   private List<UpstreamAttemptListener> attemptListeners;
 
-  KernelRequestContext(String requestId, String routeName) {
+  /**
+   * Creates the context of one request.
+   *
+   * @param requestId the request id
+   * @param routeName the matched route
+   */
+  public KernelRequestContext(String requestId, String routeName) {
     this.requestId = requestId;
     this.routeName = routeName;
   }
@@ -83,7 +90,12 @@ final class KernelRequestContext implements RequestContext {
     return attemptListeners;
   }
 
-  synchronized Set<ResponseFlag> flags() {
+  /**
+   * The flags filters added.
+   *
+   * @return a copy
+   */
+  public synchronized Set<ResponseFlag> flags() {
     return EnumSet.copyOf(flags);
   }
 }

@@ -1,4 +1,4 @@
-package io.plugmesh.kernel.proxy;
+package io.plugmesh.kernel.upstream;
 
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.UpstreamAttempt;
@@ -14,7 +14,7 @@ final class AttemptView implements UpstreamAttempt {
   private static final Logger log = LoggerFactory.getLogger(AttemptView.class);
 
   /** End listeners per attempt: one per attempt listener is the norm; a bound stops a runaway. */
-  static final int MAX_END_LISTENERS = KernelRequestContext.MAX_ATTEMPT_LISTENERS * 2;
+  static final int MAX_END_LISTENERS = OutboundRequest.MAX_ATTEMPT_LISTENERS * 2;
 
   private final int number;
   private final String endpoint;
@@ -60,8 +60,8 @@ final class AttemptView implements UpstreamAttempt {
    * Tells the request's attempt listeners about an attempt about to start; the attempt reports its
    * end to the returned view. Returns null (and allocates nothing) when nobody listens.
    */
-  static AttemptView announce(KernelRequest request, int number, String endpoint) {
-    List<UpstreamAttemptListener> listeners = request.kernelContext().attemptListeners();
+  static AttemptView announce(OutboundRequest request, int number, String endpoint) {
+    List<UpstreamAttemptListener> listeners = request.attemptListeners();
     if (listeners == null) {
       return null;
     }
