@@ -36,6 +36,26 @@ public record ClusterConfig(
   }
 
   /**
+   * This cluster with other TLS settings.
+   *
+   * @param tls TLS to the endpoints, or null for plaintext
+   * @return the copy
+   */
+  public ClusterConfig withTls(UpstreamTlsConfig tls) {
+    return new ClusterConfig(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        maxConnectionsPerEndpoint,
+        circuitBreaker,
+        outlierDetection,
+        healthCheck,
+        tls);
+  }
+
+  /**
    * A plaintext cluster.
    *
    * @param name the name

@@ -254,6 +254,41 @@ public final class ConfigLoader {
     return root;
   }
 
+  /**
+   * A cluster's tree with more endpoints: each address not listed yet is appended with its weight.
+   * The control service adds registered instances this way.
+   *
+   * @param cluster a cluster's tree (as {@link #toTree} writes it, or as written by an admin)
+   * @param endpoints {@code host:port} addresses to their weights, in order
+   * @return a new tree; {@code cluster} is unchanged
+   */
+  public static Map<String, Object> withEndpoints(
+      Map<String, ?> cluster, Map<String, Integer> endpoints) {
+    requireNonNull(endpoints, "endpoints");
+    Map<String, Object> out = new LinkedHashMap<>(cluster);
+    List<Object> list = new ArrayList<>();
+    List<String> listed = new ArrayList<>();
+    if (cluster.get("endpoints") instanceof List<?> given) {
+      for (Object e : given) {
+        list.add(e);
+        if (e instanceof Map<?, ?> m && m.get("address") instanceof String a) {
+          listed.add(a);
+        }
+      }
+    }
+    endpoints.forEach(
+        (address, weight) -> {
+          if (!listed.contains(address)) {
+            Map<String, Object> em = new LinkedHashMap<>();
+            em.put("address", address);
+            em.put("weight", weight);
+            list.add(em);
+          }
+        });
+    out.put("endpoints", list);
+    return out;
+  }
+
   private static void putIfSet(Map<String, Object> m, String key, String value) {
     if (value != null) {
       m.put(key, value);
@@ -732,18 +767,7 @@ public final class ConfigLoader {
                 resolve(folder, tls.privateKeyFile()),
                 resolve(folder, tls.caFile()),
                 tls.serverIdentity());
-        c =
-            new ClusterConfig(
-                c.name(),
-                c.lb(),
-                c.protocol(),
-                c.endpoints(),
-                c.connectTimeout(),
-                c.maxConnectionsPerEndpoint(),
-                c.circuitBreaker(),
-                c.outlierDetection(),
-                c.healthCheck(),
-                tls);
+        c = c.withTls(tls);
       }
       clusters.add(c);
     }

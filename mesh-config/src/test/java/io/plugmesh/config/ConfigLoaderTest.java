@@ -8,6 +8,7 @@ import io.plugmesh.config.MatchConfig.PathKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -305,6 +306,26 @@ class ConfigLoaderTest {
             "clusters[0].healthCheck.interval",
             "clusters[0].circuitBreaker.maxConnections",
             "clusters[0].outlierDetection.colour");
+  }
+
+  @Test
+  void withEndpointsAppendsAddressesNotListedYet() {
+    Map<?, ?> root =
+        ConfigLoader.toTree(
+            ConfigLoader.parseYaml(
+                "clusters: [{name: c, endpoints: [{address: \"10.0.0.1:80\"}]}]", "x"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> cluster = (Map<String, Object>) ((List<?>) root.get("clusters")).get(0);
+    Map<String, Integer> registered = new LinkedHashMap<>();
+    registered.put("10.0.0.1:80", 5);
+    registered.put("10.0.0.2:80", 2);
+    Map<String, Object> more = ConfigLoader.withEndpoints(cluster, registered);
+    ClusterConfig read =
+        ConfigLoader.fromTree(Map.of("clusters", List.of(more)), "x").clusters().get(0);
+    assertThat(read.endpoints())
+        .containsExactly(
+            new EndpointConfig("10.0.0.1", 80, 1), new EndpointConfig("10.0.0.2", 80, 2));
+    assertThat((List<?>) cluster.get("endpoints")).hasSize(1);
   }
 
   @Test

@@ -9,7 +9,6 @@ import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.PluginEntry;
 import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
-import io.plugmesh.control.api.ProtoTrees;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.PluginDescriptor;
 import io.plugmesh.control.server.store.DesiredState;
@@ -187,9 +186,9 @@ public final class Validator implements AutoCloseable {
     for (int i = 0; i < resources.size(); i++) {
       Resource r = resources.get(i);
       Map<String, Object> tree = new LinkedHashMap<>(r.tree());
-      Object selector = tree.remove(ProtoTrees.SELECTOR);
+      Object selector = tree.remove(ResourceSet.SELECTOR);
       checkSelector(
-          selector, r.kind().plural() + "[" + i + "]." + ProtoTrees.SELECTOR, r, problems);
+          selector, r.kind().plural() + "[" + i + "]." + ResourceSet.SELECTOR, r, problems);
       out.add(tree);
     }
     return out;
@@ -235,9 +234,9 @@ public final class Validator implements AutoCloseable {
       Resource r = originals.get(i);
       @SuppressWarnings("unchecked")
       Map<String, Object> tree = new LinkedHashMap<>((Map<String, Object>) trees.get(i));
-      Object selector = r.tree().get(ProtoTrees.SELECTOR);
+      Object selector = r.tree().get(ResourceSet.SELECTOR);
       if (selector instanceof Map<?, ?> m && !m.isEmpty()) {
-        tree.put(ProtoTrees.SELECTOR, selector);
+        tree.put(ResourceSet.SELECTOR, selector);
       }
       out.add(new Resource(r.kind(), r.name(), tree, r.seq()));
     }
@@ -278,7 +277,7 @@ public final class Validator implements AutoCloseable {
       ResourceSet selected, Set<String> proxyPlugins, String target) {
     MeshConfig config;
     try {
-      config = ConfigLoader.fromTree(selected.configTree(), target);
+      config = selected.config(target);
     } catch (ConfigError e) {
       return e.problems();
     }
