@@ -40,6 +40,9 @@ public final class ConfigLoader {
   /** {@code connectTimeout} when a cluster sets none. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
+  /** {@code idleTimeout} when a cluster sets none. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   /** {@code maxConnectionsPerEndpoint} when a cluster sets none. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 1024;
 
@@ -62,6 +65,7 @@ public final class ConfigLoader {
           "lb",
           "protocol",
           "connectTimeout",
+          "idleTimeout",
           "maxConnectionsPerEndpoint",
           "endpoints",
           "circuitBreaker",
@@ -172,6 +176,7 @@ public final class ConfigLoader {
       m.put("lb", c.lb().configName());
       m.put("protocol", c.protocol().name().toLowerCase(Locale.ROOT));
       m.put("connectTimeout", Trees.duration(c.connectTimeout()));
+      m.put("idleTimeout", Trees.duration(c.idleTimeout()));
       m.put("maxConnectionsPerEndpoint", c.maxConnectionsPerEndpoint());
       List<Object> endpoints = new ArrayList<>();
       for (EndpointConfig e : c.endpoints()) {
@@ -420,6 +425,7 @@ public final class ConfigLoader {
         p.read(s, () -> enumField(node, "protocol", UpstreamProtocol.class, DEFAULT_PROTOCOL));
     Duration connectTimeout =
         p.read(s, () -> node.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
+    Duration idleTimeout = p.read(s, () -> node.duration("idleTimeout", DEFAULT_IDLE_TIMEOUT));
     Integer maxConnections =
         p.read(
             s,
@@ -526,6 +532,7 @@ public final class ConfigLoader {
         protocol,
         endpoints,
         connectTimeout,
+        idleTimeout,
         maxConnections,
         breaker,
         outlier,

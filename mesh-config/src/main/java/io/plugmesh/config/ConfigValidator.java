@@ -130,6 +130,7 @@ public final class ConfigValidator {
         p.add(s, at + ".protocol", "null (expected: http1 or http2)");
       }
       positive(c.connectTimeout(), s, at + ".connectTimeout", p);
+      positive(c.idleTimeout(), s, at + ".idleTimeout", p);
       if (c.maxConnectionsPerEndpoint() < 1) {
         p.add(
             s,

@@ -2,6 +2,7 @@ package io.plugmesh.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.plugmesh.config.ConfigError.Problem;
 import io.plugmesh.config.MatchConfig.PathKind;
@@ -306,6 +307,46 @@ class ConfigLoaderTest {
             "clusters[0].healthCheck.interval",
             "clusters[0].circuitBreaker.maxConnections",
             "clusters[0].outlierDetection.colour");
+  }
+
+  @Test
+  void clusterIdleTimeoutParsesDefaultsAndRoundTrips() {
+    MeshConfig config =
+        ConfigLoader.parseYaml(
+            """
+            clusters:
+              - {name: short, idleTimeout: 250ms, endpoints: [{address: "127.0.0.1:1"}]}
+              - {name: plain, endpoints: [{address: "127.0.0.1:2"}]}
+            """,
+            "x");
+    assertThat(config.clusters().get(0).idleTimeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.clusters().get(1).idleTimeout())
+        .isEqualTo(ConfigLoader.DEFAULT_IDLE_TIMEOUT)
+        .isEqualTo(Duration.ofSeconds(60));
+    Map<String, Object> tree = ConfigLoader.toTree(config);
+    assertThat(((Map<?, ?>) ((List<?>) tree.get("clusters")).get(0)).get("idleTimeout"))
+        .isEqualTo("250ms");
+    assertThat(ConfigLoader.fromTree(tree, "round-trip")).isEqualTo(config);
+  }
+
+  @Test
+  void clusterIdleTimeoutIsChecked() {
+    assertThat(
+            error(
+                    """
+                    clusters: [{name: c, idleTimeout: 0s, endpoints: [{address: "127.0.0.1:1"}]}]
+                    """)
+                .problems())
+        .extracting(Problem::field, Problem::message)
+        .containsExactly(tuple("clusters[0].idleTimeout", "0s (expected: > 0)"));
+    assertThat(
+            error(
+                    """
+                    clusters: [{name: c, idleTimeout: soon, endpoints: [{address: "127.0.0.1:1"}]}]
+                    """)
+                .problems())
+        .extracting(Problem::field)
+        .containsExactly("clusters[0].idleTimeout");
   }
 
   @Test

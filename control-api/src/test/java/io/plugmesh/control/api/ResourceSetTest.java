@@ -153,6 +153,7 @@ class ResourceSetTest {
                 lb: weighted_random
                 protocol: http2
                 connectTimeout: 3s
+                idleTimeout: 250ms
                 maxConnectionsPerEndpoint: 7
                 endpoints: [{address: "127.0.0.1:9081", weight: 2}, {address: "[::1]:9082"}]
                 circuitBreaker: {maxConnections: 11, maxPendingRequests: 12, maxRequests: 13,
@@ -185,5 +186,6 @@ class ResourceSetTest {
     assertThat(received.version()).isEqualTo(sent.version()).isEqualTo(wire.getVersion());
     MeshConfig proxy = received.config("control stream");
     assertThat(proxy).isEqualTo(file);
+    assertThat(proxy.clusters().get(0).idleTimeout()).hasMillis(250);
   }
 }

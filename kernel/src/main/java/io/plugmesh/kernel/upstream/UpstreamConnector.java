@@ -35,6 +35,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
@@ -46,9 +47,6 @@ import javax.net.ssl.SSLException;
  * take over as connections turn over, and no request fails.
  */
 public final class UpstreamConnector implements AutoCloseable {
-  /** Idle pooled connections are closed after this many seconds. */
-  public static final int POOL_IDLE_SECONDS = 60;
-
   /** Largest upstream response initial line and header block (bytes). */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
@@ -155,6 +153,11 @@ public final class UpstreamConnector implements AutoCloseable {
     return new UpstreamException(
         UpstreamException.Kind.CONNECT_FAILURE,
         "upstream connect error to " + target.address() + ": " + reason);
+  }
+
+  /** Fires when a connection has been idle for the cluster's {@code idleTimeout}. */
+  private static IdleStateHandler idleHandler(UpstreamTarget target) {
+    return new IdleStateHandler(0, 0, target.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private Bootstrap bootstrap(EventLoop loop, UpstreamTarget target) {
@@ -274,7 +277,7 @@ public final class UpstreamConnector implements AutoCloseable {
                                       .setMaxChunkSize(MAX_CHUNK_BYTES),
                                   false,
                                   false))
-                          .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
+                          .addLast("idle", idleHandler(target))
                           .addLast(DISPATCHER, dispatcher);
                       if (loaded != null) {
                         addTls(c, target, loaded);
@@ -580,7 +583,7 @@ public final class UpstreamConnector implements AutoCloseable {
                                   ReferenceCountUtil.release(msg);
                                 }
                               }))
-                      .addLast("idle", new IdleStateHandler(0, 0, POOL_IDLE_SECONDS))
+                      .addLast("idle", idleHandler(target))
                       .addLast(
                           new ChannelInboundHandlerAdapter() {
                             @Override

@@ -12,6 +12,7 @@ import io.plugmesh.control.server.store.DesiredState;
 import io.plugmesh.control.server.store.Documents;
 import io.plugmesh.control.server.validate.PluginCatalog;
 import io.plugmesh.control.server.validate.Validator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ class SelectionTest {
           lb: least_request
           protocol: http2
           connectTimeout: 3s
+          idleTimeout: 90s
           maxConnectionsPerEndpoint: 7
           endpoints: [{address: "127.0.0.1:9081", weight: 2}]
           circuitBreaker: {maxConnections: 11, maxPendingRequests: 12, maxRequests: 13, maxRetries: 1}
@@ -65,6 +67,7 @@ class SelectionTest {
     Snapshot wire = Snapshot.parseFrom(selected.full("n").toByteArray());
     MeshConfig pushed = ResourceSet.EMPTY.apply(wire).config("control stream");
     assertThat(pushed).isEqualTo(ConfigLoader.parseYaml(FULL, "file"));
+    assertThat(pushed.clusters().get(0).idleTimeout()).isEqualTo(Duration.ofSeconds(90));
   }
 
   @Test
