@@ -140,6 +140,24 @@ public final class ConfigLoader {
   }
 
   /**
+   * Maps and validates each listener, cluster and route of a tree on its own, as resources kept for
+   * different proxies: what {@link #fromTree} checks except references between them (a route's
+   * backend clusters, a listener's routes) and addresses shared by listeners.
+   *
+   * @param tree the root, an object with {@code listeners}, {@code clusters}, {@code routes}
+   * @param source where it came from, for messages
+   * @return the resources
+   * @throws ConfigError naming every problem found
+   */
+  public static MeshConfig eachFromTree(Object tree, String source) {
+    Problems problems = new Problems();
+    MeshConfig config = read(ConfigNode.of(tree), problems);
+    problems.throwIfAny(source);
+    ConfigValidator.validateEach(config, source);
+    return config;
+  }
+
+  /**
    * Writes a config as a tree of plain values that {@link #fromTree} reads back to an equal config
    * (durations as text such as {@code 2s}, enums in their config names).
    *

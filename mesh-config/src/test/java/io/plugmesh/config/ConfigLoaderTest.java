@@ -350,6 +350,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void eachFromTreeLeavesReferencesAndSharedAddressesToTheWholeConfig() throws Exception {
+    String yaml =
+        """
+        listeners:
+          - {name: a, address: "127.0.0.1:8080", routes: [r, r2]}
+          - {name: b, address: "127.0.0.1:8080"}
+        routes: [{name: r, cluster: elsewhere}]
+        """;
+    MeshConfig each = ConfigLoader.eachFromTree(YamlTree.parse(yaml), "x");
+    assertThat(each.listeners()).hasSize(2);
+    assertThat(error(yaml).problems())
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder(
+            "listeners[0].routes[1]", "listeners[1].address", "routes[0].backends[0].cluster");
+    Object negative = YamlTree.parse("routes: [{name: r, backends: [{cluster: c, weight: -1}]}]");
+    assertThatThrownBy(() -> ConfigLoader.eachFromTree(negative, "x"))
+        .isInstanceOfSatisfying(
+            ConfigError.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::field)
+                    .contains("routes[0].backends[0].weight"));
+  }
+
+  @Test
   void withEndpointsAppendsAddressesNotListedYet() {
     Map<?, ?> root =
         ConfigLoader.toTree(

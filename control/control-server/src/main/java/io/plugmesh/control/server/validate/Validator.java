@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,9 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Validator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Validator.class);
-
-  /** The name of the placeholder cluster used to check routes and listeners one kind at a time. */
-  private static final String STUB = "stub";
 
   private final PluginCatalog catalog;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -107,77 +103,24 @@ public final class Validator implements AutoCloseable {
   public DesiredState canonical(DesiredState state) {
     List<ConfigError.Problem> problems = new ArrayList<>();
     List<Resource> out = new ArrayList<>();
-    // clusters together
-    List<Resource> clusters = state.of(Kind.CLUSTER);
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("clusters", stripped(clusters, problems));
-    MeshConfig c = parse(doc, problems);
-    if (c != null) {
-      List<?> trees = (List<?>) ConfigLoader.toTree(c).get("clusters");
-      addCanonical(clusters, trees, out);
-    }
-    // routes together, with placeholder clusters (references are checked per target)
-    List<Resource> routes = state.of(Kind.ROUTE);
-    Set<String> referenced = new LinkedHashSet<>();
-    for (Resource r : routes) {
-      referencedClusters(r.tree(), referenced);
-    }
-    doc = new LinkedHashMap<>();
-    List<Object> stubClusters = new ArrayList<>();
-    referenced.forEach(n -> stubClusters.add(stubCluster(n)));
-    doc.put("clusters", stubClusters);
-    doc.put("routes", stripped(routes, problems));
-    MeshConfig r = parse(doc, problems);
-    if (r != null) {
-      List<?> trees = (List<?>) ConfigLoader.toTree(r).get("routes");
-      addCanonical(routes, trees, out);
-    }
-    // listeners one at a time (listeners of different proxies may share an address)
-    for (Resource l : state.of(Kind.LISTENER)) {
-      doc = new LinkedHashMap<>();
-      List<Object> stubRoutes = new ArrayList<>();
-      if (l.tree().get("routes") instanceof List<?> names) {
-        for (Object n : names) {
-          if (n instanceof String s) {
-            Map<String, Object> route = new LinkedHashMap<>();
-            route.put("name", s);
-            route.put("cluster", STUB);
-            stubRoutes.add(route);
-          }
-        }
-      }
-      doc.put("clusters", List.of(stubCluster(STUB)));
-      doc.put("routes", stubRoutes);
-      doc.put("listeners", stripped(List.of(l), problems));
-      MeshConfig lc = parse(doc, problems);
-      if (lc != null) {
-        addCanonical(List.of(l), (List<?>) ConfigLoader.toTree(lc).get("listeners"), out);
+    // each resource on its own (references are checked per target proxy, and listeners of
+    // different proxies may share an address), each kind apart so one kind's problems do not
+    // hide another's
+    for (Kind kind : Kind.values()) {
+      List<Resource> resources = state.of(kind);
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put(kind.plural(), stripped(resources, problems));
+      try {
+        MeshConfig config = ConfigLoader.eachFromTree(doc, null);
+        addCanonical(resources, (List<?>) ConfigLoader.toTree(config).get(kind.plural()), out);
+      } catch (ConfigError e) {
+        problems.addAll(e.problems());
       }
     }
     if (!problems.isEmpty()) {
       throw new ConfigError(problems);
     }
     return DesiredState.of(state.revision(), out);
-  }
-
-  private static Map<String, Object> stubCluster(String name) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", name);
-    m.put("endpoints", List.of());
-    return m;
-  }
-
-  private static void referencedClusters(Map<String, Object> route, Set<String> out) {
-    if (route.get("cluster") instanceof String s) {
-      out.add(s);
-    }
-    if (route.get("backends") instanceof List<?> backends) {
-      for (Object b : backends) {
-        if (b instanceof Map<?, ?> m && m.get("cluster") instanceof String s) {
-          out.add(s);
-        }
-      }
-    }
   }
 
   private static List<Object> stripped(
@@ -239,15 +182,6 @@ public final class Validator implements AutoCloseable {
         tree.put(ResourceSet.SELECTOR, selector);
       }
       out.add(new Resource(r.kind(), r.name(), tree, r.seq()));
-    }
-  }
-
-  private static MeshConfig parse(Map<String, Object> doc, List<ConfigError.Problem> problems) {
-    try {
-      return ConfigLoader.fromTree(doc, null);
-    } catch (ConfigError e) {
-      problems.addAll(e.problems());
-      return null;
     }
   }
 
