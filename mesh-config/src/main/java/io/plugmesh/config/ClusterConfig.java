@@ -11,6 +11,7 @@ import java.util.List;
  * @param protocol how the proxy talks to the endpoints
  * @param endpoints the static endpoints
  * @param connectTimeout the TCP (and TLS) connect timeout; a miss answers 503
+ * @param idleTimeout an upstream connection idle in the pool longer than this is closed
  * @param maxConnectionsPerEndpoint the HTTP/1.1 pool size per endpoint (idle and busy)
  * @param circuitBreaker bounds on connections, pending, active requests and retries
  * @param outlierDetection passive ejection of failing endpoints, or null for none
@@ -23,6 +24,7 @@ public record ClusterConfig(
     UpstreamProtocol protocol,
     List<EndpointConfig> endpoints,
     Duration connectTimeout,
+    Duration idleTimeout,
     int maxConnectionsPerEndpoint,
     CircuitBreakerConfig circuitBreaker,
     OutlierDetectionConfig outlierDetection,
@@ -36,7 +38,28 @@ public record ClusterConfig(
   }
 
   /**
-   * A plaintext cluster.
+   * This cluster with other TLS settings.
+   *
+   * @param tls TLS to the endpoints, or null for plaintext
+   * @return the copy
+   */
+  public ClusterConfig withTls(UpstreamTlsConfig tls) {
+    return new ClusterConfig(
+        name,
+        lb,
+        protocol,
+        endpoints,
+        connectTimeout,
+        idleTimeout,
+        maxConnectionsPerEndpoint,
+        circuitBreaker,
+        outlierDetection,
+        healthCheck,
+        tls);
+  }
+
+  /**
+   * A plaintext cluster with the default idle timeout.
    *
    * @param name the name
    * @param lb the policy
@@ -64,6 +87,7 @@ public record ClusterConfig(
         protocol,
         endpoints,
         connectTimeout,
+        ConfigLoader.DEFAULT_IDLE_TIMEOUT,
         maxConnectionsPerEndpoint,
         circuitBreaker,
         outlierDetection,
@@ -72,7 +96,8 @@ public record ClusterConfig(
   }
 
   /**
-   * A cluster with default circuit breakers, no outlier detection and no health checks.
+   * A cluster with the default idle timeout, default circuit breakers, no outlier detection and no
+   * health checks.
    *
    * @param name the name
    * @param lb the policy
@@ -94,6 +119,7 @@ public record ClusterConfig(
         protocol,
         endpoints,
         connectTimeout,
+        ConfigLoader.DEFAULT_IDLE_TIMEOUT,
         maxConnectionsPerEndpoint,
         CircuitBreakerConfig.DEFAULTS,
         null,

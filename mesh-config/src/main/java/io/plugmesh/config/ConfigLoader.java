@@ -40,6 +40,9 @@ public final class ConfigLoader {
   /** {@code connectTimeout} when a cluster sets none. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
+  /** {@code idleTimeout} when a cluster sets none. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   /** {@code maxConnectionsPerEndpoint} when a cluster sets none. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 1024;
 
@@ -62,6 +65,7 @@ public final class ConfigLoader {
           "lb",
           "protocol",
           "connectTimeout",
+          "idleTimeout",
           "maxConnectionsPerEndpoint",
           "endpoints",
           "circuitBreaker",
@@ -136,6 +140,24 @@ public final class ConfigLoader {
   }
 
   /**
+   * Maps and validates each listener, cluster and route of a tree on its own, as resources kept for
+   * different proxies: what {@link #fromTree} checks except references between them (a route's
+   * backend clusters, a listener's routes) and addresses shared by listeners.
+   *
+   * @param tree the root, an object with {@code listeners}, {@code clusters}, {@code routes}
+   * @param source where it came from, for messages
+   * @return the resources
+   * @throws ConfigError naming every problem found
+   */
+  public static MeshConfig eachFromTree(Object tree, String source) {
+    Problems problems = new Problems();
+    MeshConfig config = read(ConfigNode.of(tree), problems);
+    problems.throwIfAny(source);
+    ConfigValidator.validateEach(config, source);
+    return config;
+  }
+
+  /**
    * Writes a config as a tree of plain values that {@link #fromTree} reads back to an equal config
    * (durations as text such as {@code 2s}, enums in their config names).
    *
@@ -172,6 +194,7 @@ public final class ConfigLoader {
       m.put("lb", c.lb().configName());
       m.put("protocol", c.protocol().name().toLowerCase(Locale.ROOT));
       m.put("connectTimeout", Trees.duration(c.connectTimeout()));
+      m.put("idleTimeout", Trees.duration(c.idleTimeout()));
       m.put("maxConnectionsPerEndpoint", c.maxConnectionsPerEndpoint());
       List<Object> endpoints = new ArrayList<>();
       for (EndpointConfig e : c.endpoints()) {
@@ -252,6 +275,41 @@ public final class ConfigLoader {
     root.put("clusters", clusters);
     root.put("routes", routes);
     return root;
+  }
+
+  /**
+   * A cluster's tree with more endpoints: each address not listed yet is appended with its weight.
+   * The control service adds registered instances this way.
+   *
+   * @param cluster a cluster's tree (as {@link #toTree} writes it, or as written by an admin)
+   * @param endpoints {@code host:port} addresses to their weights, in order
+   * @return a new tree; {@code cluster} is unchanged
+   */
+  public static Map<String, Object> withEndpoints(
+      Map<String, ?> cluster, Map<String, Integer> endpoints) {
+    requireNonNull(endpoints, "endpoints");
+    Map<String, Object> out = new LinkedHashMap<>(cluster);
+    List<Object> list = new ArrayList<>();
+    List<String> listed = new ArrayList<>();
+    if (cluster.get("endpoints") instanceof List<?> given) {
+      for (Object e : given) {
+        list.add(e);
+        if (e instanceof Map<?, ?> m && m.get("address") instanceof String a) {
+          listed.add(a);
+        }
+      }
+    }
+    endpoints.forEach(
+        (address, weight) -> {
+          if (!listed.contains(address)) {
+            Map<String, Object> em = new LinkedHashMap<>();
+            em.put("address", address);
+            em.put("weight", weight);
+            list.add(em);
+          }
+        });
+    out.put("endpoints", list);
+    return out;
   }
 
   private static void putIfSet(Map<String, Object> m, String key, String value) {
@@ -385,6 +443,7 @@ public final class ConfigLoader {
         p.read(s, () -> enumField(node, "protocol", UpstreamProtocol.class, DEFAULT_PROTOCOL));
     Duration connectTimeout =
         p.read(s, () -> node.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT));
+    Duration idleTimeout = p.read(s, () -> node.duration("idleTimeout", DEFAULT_IDLE_TIMEOUT));
     Integer maxConnections =
         p.read(
             s,
@@ -491,6 +550,7 @@ public final class ConfigLoader {
         protocol,
         endpoints,
         connectTimeout,
+        idleTimeout,
         maxConnections,
         breaker,
         outlier,
@@ -732,18 +792,7 @@ public final class ConfigLoader {
                 resolve(folder, tls.privateKeyFile()),
                 resolve(folder, tls.caFile()),
                 tls.serverIdentity());
-        c =
-            new ClusterConfig(
-                c.name(),
-                c.lb(),
-                c.protocol(),
-                c.endpoints(),
-                c.connectTimeout(),
-                c.maxConnectionsPerEndpoint(),
-                c.circuitBreaker(),
-                c.outlierDetection(),
-                c.healthCheck(),
-                tls);
+        c = c.withTls(tls);
       }
       clusters.add(c);
     }

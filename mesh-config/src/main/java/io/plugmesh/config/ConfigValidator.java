@@ -65,6 +65,25 @@ public final class ConfigValidator {
     p.throwIfAny(source);
   }
 
+  /**
+   * Checks each listener, cluster and route on its own, as resources kept for different proxies:
+   * references between them (a route's backend clusters, a listener's routes) and addresses shared
+   * by listeners are not checked.
+   *
+   * @param config the resources
+   * @param source where they came from, for messages, or null
+   * @throws ConfigError naming every problem found
+   */
+  public static void validateEach(MeshConfig config, String source) {
+    requireNonNull(config, "config");
+    Problems p = new Problems();
+    clusters(config.clusters(), p);
+    routes(config.routes(), null, p);
+    listeners(config.listeners(), null, p);
+    p.throwIfAny(source);
+  }
+
+  /** Checks listeners; with {@code routes} null, neither route references nor shared addresses. */
   private static void listeners(List<ListenerConfig> listeners, Set<String> routes, Problems p) {
     Set<String> names = new HashSet<>();
     Map<String, String> addresses = new HashMap<>();
@@ -83,7 +102,7 @@ public final class ConfigValidator {
       }
       if (l.port() < 0 || l.port() > MAX_PORT) {
         p.add(s, at + ".address", quote(address) + " (expected: a port in 0.." + MAX_PORT + ")");
-      } else if (l.port() != 0 && l.host() != null) {
+      } else if (routes != null && l.port() != 0 && l.host() != null) {
         String other = addresses.putIfAbsent(address.toLowerCase(java.util.Locale.ROOT), l.name());
         if (other != null) {
           p.add(
@@ -103,7 +122,7 @@ public final class ConfigValidator {
       for (int j = 0; j < l.routes().size(); j++) {
         String route = l.routes().get(j);
         String field = at + ".routes[" + j + "]";
-        if (!routes.contains(route)) {
+        if (routes != null && !routes.contains(route)) {
           p.add(s, field, quote(route) + " (expected: the name of a route; " + known(routes) + ")");
         } else if (!seen.add(route)) {
           p.add(s, field, quote(route) + " listed twice (expected: each route once)");
@@ -130,6 +149,7 @@ public final class ConfigValidator {
         p.add(s, at + ".protocol", "null (expected: http1 or http2)");
       }
       positive(c.connectTimeout(), s, at + ".connectTimeout", p);
+      positive(c.idleTimeout(), s, at + ".idleTimeout", p);
       if (c.maxConnectionsPerEndpoint() < 1) {
         p.add(
             s,
@@ -164,6 +184,7 @@ public final class ConfigValidator {
     return names;
   }
 
+  /** Checks routes; with {@code clusters} null, not their backend references. */
   private static Set<String> routes(List<RouteConfig> routes, Set<String> clusters, Problems p) {
     Set<String> names = new HashSet<>();
     for (int i = 0; i < routes.size(); i++) {
@@ -191,7 +212,7 @@ public final class ConfigValidator {
           p.add(s, field, "null (expected: a backend)");
           continue;
         }
-        if (!clusters.contains(b.cluster())) {
+        if (clusters != null && !clusters.contains(b.cluster())) {
           p.add(
               s,
               field + ".cluster",

@@ -2,12 +2,14 @@ package io.plugmesh.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.plugmesh.config.ConfigError.Problem;
 import io.plugmesh.config.MatchConfig.PathKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -305,6 +307,91 @@ class ConfigLoaderTest {
             "clusters[0].healthCheck.interval",
             "clusters[0].circuitBreaker.maxConnections",
             "clusters[0].outlierDetection.colour");
+  }
+
+  @Test
+  void clusterIdleTimeoutParsesDefaultsAndRoundTrips() {
+    MeshConfig config =
+        ConfigLoader.parseYaml(
+            """
+            clusters:
+              - {name: short, idleTimeout: 250ms, endpoints: [{address: "127.0.0.1:1"}]}
+              - {name: plain, endpoints: [{address: "127.0.0.1:2"}]}
+            """,
+            "x");
+    assertThat(config.clusters().get(0).idleTimeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.clusters().get(1).idleTimeout())
+        .isEqualTo(ConfigLoader.DEFAULT_IDLE_TIMEOUT)
+        .isEqualTo(Duration.ofSeconds(60));
+    Map<String, Object> tree = ConfigLoader.toTree(config);
+    assertThat(((Map<?, ?>) ((List<?>) tree.get("clusters")).get(0)).get("idleTimeout"))
+        .isEqualTo("250ms");
+    assertThat(ConfigLoader.fromTree(tree, "round-trip")).isEqualTo(config);
+  }
+
+  @Test
+  void clusterIdleTimeoutIsChecked() {
+    assertThat(
+            error(
+                    """
+                    clusters: [{name: c, idleTimeout: 0s, endpoints: [{address: "127.0.0.1:1"}]}]
+                    """)
+                .problems())
+        .extracting(Problem::field, Problem::message)
+        .containsExactly(tuple("clusters[0].idleTimeout", "0s (expected: > 0)"));
+    assertThat(
+            error(
+                    """
+                    clusters: [{name: c, idleTimeout: soon, endpoints: [{address: "127.0.0.1:1"}]}]
+                    """)
+                .problems())
+        .extracting(Problem::field)
+        .containsExactly("clusters[0].idleTimeout");
+  }
+
+  @Test
+  void eachFromTreeLeavesReferencesAndSharedAddressesToTheWholeConfig() throws Exception {
+    String yaml =
+        """
+        listeners:
+          - {name: a, address: "127.0.0.1:8080", routes: [r, r2]}
+          - {name: b, address: "127.0.0.1:8080"}
+        routes: [{name: r, cluster: elsewhere}]
+        """;
+    MeshConfig each = ConfigLoader.eachFromTree(YamlTree.parse(yaml), "x");
+    assertThat(each.listeners()).hasSize(2);
+    assertThat(error(yaml).problems())
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder(
+            "listeners[0].routes[1]", "listeners[1].address", "routes[0].backends[0].cluster");
+    Object negative = YamlTree.parse("routes: [{name: r, backends: [{cluster: c, weight: -1}]}]");
+    assertThatThrownBy(() -> ConfigLoader.eachFromTree(negative, "x"))
+        .isInstanceOfSatisfying(
+            ConfigError.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::field)
+                    .contains("routes[0].backends[0].weight"));
+  }
+
+  @Test
+  void withEndpointsAppendsAddressesNotListedYet() {
+    Map<?, ?> root =
+        ConfigLoader.toTree(
+            ConfigLoader.parseYaml(
+                "clusters: [{name: c, endpoints: [{address: \"10.0.0.1:80\"}]}]", "x"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> cluster = (Map<String, Object>) ((List<?>) root.get("clusters")).get(0);
+    Map<String, Integer> registered = new LinkedHashMap<>();
+    registered.put("10.0.0.1:80", 5);
+    registered.put("10.0.0.2:80", 2);
+    Map<String, Object> more = ConfigLoader.withEndpoints(cluster, registered);
+    ClusterConfig read =
+        ConfigLoader.fromTree(Map.of("clusters", List.of(more)), "x").clusters().get(0);
+    assertThat(read.endpoints())
+        .containsExactly(
+            new EndpointConfig("10.0.0.1", 80, 1), new EndpointConfig("10.0.0.2", 80, 2));
+    assertThat((List<?>) cluster.get("endpoints")).hasSize(1);
   }
 
   @Test

@@ -3,10 +3,10 @@ package io.plugmesh.control.api;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.Message;
-import io.plugmesh.control.api.v1.Cluster;
-import io.plugmesh.control.api.v1.Listener;
-import io.plugmesh.control.api.v1.Route;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.plugmesh.config.ConfigLoader;
+import io.plugmesh.config.MeshConfig;
 import io.plugmesh.control.api.v1.Snapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,108 +23,181 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One proxy's config as named resources: listeners, clusters, and routes in match order. Builds
- * snapshots (whole or as a delta against an earlier set), applies them, and has a content version
- * that is equal for equal content on every control replica.
+ * One proxy's config as named resources: listeners, clusters, and routes in match order, each a
+ * config document ({@code Struct}) of the YAML config model. Builds snapshots (whole or as a delta
+ * against an earlier set), applies them, reads them with the config model ({@link #config}), and
+ * has a content version that is equal for equal content on every control replica.
+ *
+ * <p>It knows two fields of a resource, both envelope: {@value #NAME}, its key, and {@value
+ * #SELECTOR}, which the control service chose it by and which is not part of the config model.
  */
 public final class ResourceSet {
   /** The empty set. */
   public static final ResourceSet EMPTY = new ResourceSet(Map.of(), Map.of(), Map.of());
 
+  /** The document field holding a resource's name, unique per kind. */
+  public static final String NAME = "name";
+
+  /** The document field holding a resource's selector; not part of the config model. */
+  public static final String SELECTOR = "selector";
+
   private static final int VERSION_HEX_CHARS = 16;
 
-  private final Map<String, Listener> listeners;
-  private final Map<String, Cluster> clusters;
-  private final Map<String, Route> routes;
+  private final Map<String, Struct> listeners;
+  private final Map<String, Struct> clusters;
+  private final Map<String, Struct> routes;
   private String version;
 
   /**
    * A set of resources; maps keep their iteration order (routes in match order).
    *
-   * @param listeners listeners by name
-   * @param clusters clusters by name
-   * @param routes routes by name in match order
+   * @param listeners listener documents by name
+   * @param clusters cluster documents by name
+   * @param routes route documents by name in match order
+   * @throws IllegalArgumentException when a document's name is not its key
    */
   public ResourceSet(
-      Map<String, Listener> listeners, Map<String, Cluster> clusters, Map<String, Route> routes) {
-    this.listeners = Collections.unmodifiableMap(new LinkedHashMap<>(listeners));
-    this.clusters = Collections.unmodifiableMap(new LinkedHashMap<>(clusters));
-    this.routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+      Map<String, Struct> listeners, Map<String, Struct> clusters, Map<String, Struct> routes) {
+    this.listeners = keyed("listener", listeners);
+    this.clusters = keyed("cluster", clusters);
+    this.routes = keyed("route", routes);
+  }
+
+  /**
+   * A set from trees of plain values (the config file's items, each with its name), keyed by name.
+   *
+   * @param listeners listener trees
+   * @param clusters cluster trees
+   * @param routes route trees in match order
+   * @return the set
+   * @throws IllegalArgumentException when a tree has no name, or two of a kind share one
+   */
+  public static ResourceSet of(
+      List<? extends Map<String, ?>> listeners,
+      List<? extends Map<String, ?>> clusters,
+      List<? extends Map<String, ?>> routes) {
+    return new ResourceSet(
+        byName("listener", listeners), byName("cluster", clusters), byName("route", routes));
+  }
+
+  private static Map<String, Struct> byName(String kind, List<? extends Map<String, ?>> trees) {
+    Map<String, Struct> out = new LinkedHashMap<>();
+    for (Map<String, ?> tree : trees) {
+      Struct s = ProtoTrees.struct(tree);
+      if (out.put(name(kind, s), s) != null) {
+        throw new IllegalArgumentException(
+            kind + " '" + name(kind, s) + "' given twice (expected: unique names)");
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Struct> keyed(String kind, Map<String, Struct> resources) {
+    resources.forEach(
+        (key, s) -> {
+          if (!key.equals(name(kind, s))) {
+            throw new IllegalArgumentException(
+                kind + " named '" + name(kind, s) + "' under '" + key + "' (expected: its name)");
+          }
+        });
+    return Collections.unmodifiableMap(new LinkedHashMap<>(resources));
+  }
+
+  /**
+   * A resource document's name.
+   *
+   * @param kind listener, cluster or route, for the message
+   * @param resource the document
+   * @return the name
+   * @throws IllegalArgumentException when it has no string name
+   */
+  private static String name(String kind, Struct resource) {
+    Value v = resource.getFieldsOrDefault(NAME, Value.getDefaultInstance());
+    if (v.getKindCase() != Value.KindCase.STRING_VALUE || v.getStringValue().isEmpty()) {
+      throw new IllegalArgumentException(
+          "a " + kind + " without a name (expected: a string field '" + NAME + "')");
+    }
+    return v.getStringValue();
   }
 
   /**
    * The listeners.
    *
-   * @return by name
+   * @return documents by name
    */
-  public Map<String, Listener> listeners() {
+  public Map<String, Struct> listeners() {
     return listeners;
   }
 
   /**
    * The clusters.
    *
-   * @return by name
+   * @return documents by name
    */
-  public Map<String, Cluster> clusters() {
+  public Map<String, Struct> clusters() {
     return clusters;
   }
 
   /**
    * The routes in match order.
    *
-   * @return by name
+   * @return documents by name
    */
-  public Map<String, Route> routes() {
+  public Map<String, Struct> routes() {
     return routes;
   }
 
   /**
-   * The content version: a hash of every resource and the route order.
+   * The content version: a hash of every resource and the route order. Documents are hashed in
+   * protobuf's deterministic serialization (map keys sorted), so the version does not depend on the
+   * order fields were written in.
    *
    * @return 16 hex digits
    */
   public synchronized String version() {
     if (version == null) {
       MessageDigest digest = sha256();
-      for (Listener l : sorted(listeners)) {
+      for (Struct l : sorted(listeners)) {
         update(digest, "L", l);
       }
-      for (Cluster c : sorted(clusters)) {
+      for (Struct c : sorted(clusters)) {
         update(digest, "C", c);
       }
-      for (Map.Entry<String, Route> r : routes.entrySet()) {
-        update(digest, "R", r.getValue());
+      for (Struct r : routes.values()) {
+        update(digest, "R", r);
       }
       version = HexFormat.of().formatHex(digest.digest()).substring(0, VERSION_HEX_CHARS);
     }
     return version;
   }
 
-  private static <T> List<T> sorted(Map<String, T> map) {
+  private static List<Struct> sorted(Map<String, Struct> map) {
     List<String> names = new ArrayList<>(map.keySet());
     Collections.sort(names);
-    List<T> out = new ArrayList<>(names.size());
+    List<Struct> out = new ArrayList<>(names.size());
     for (String n : names) {
       out.add(map.get(n));
     }
     return out;
   }
 
-  private static void update(MessageDigest digest, String kind, Message m) {
+  private static void update(MessageDigest digest, String kind, Struct s) {
     digest.update(kind.getBytes(StandardCharsets.US_ASCII));
-    byte[] bytes = deterministic(m);
+    byte[] bytes = deterministic(s);
     digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
     digest.update(bytes);
   }
 
-  /** Serializes with map entries in key order, so equal messages give equal bytes. */
-  private static byte[] deterministic(Message m) {
+  /**
+   * Serializes with map entries (a {@code Struct}'s fields, at every depth) in key order, so equal
+   * documents give equal bytes.
+   */
+  static byte[] deterministic(Struct s) {
     try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(m.getSerializedSize());
+      ByteArrayOutputStream out = new ByteArrayOutputStream(s.getSerializedSize());
       CodedOutputStream coded = CodedOutputStream.newInstance(out);
       coded.useDeterministicSerialization();
-      m.writeTo(coded);
+      s.writeTo(coded);
       coded.flush();
       return out.toByteArray();
     } catch (IOException e) {
@@ -174,32 +247,28 @@ public final class ResourceSet {
             .setFull(false)
             .setBaseVersion(base.version())
             .addAllRouteOrder(routes.keySet());
-    listeners.forEach(
-        (n, l) -> {
-          if (!l.equals(base.listeners.get(n))) {
-            b.addListeners(l);
-          }
-        });
-    clusters.forEach(
-        (n, c) -> {
-          if (!c.equals(base.clusters.get(n))) {
-            b.addClusters(c);
-          }
-        });
-    routes.forEach(
-        (n, r) -> {
-          if (!r.equals(base.routes.get(n))) {
-            b.addRoutes(r);
-          }
-        });
-    base.listeners.keySet().stream()
-        .filter(n -> !listeners.containsKey(n))
-        .forEach(b::addRemovedListeners);
-    base.clusters.keySet().stream()
-        .filter(n -> !clusters.containsKey(n))
-        .forEach(b::addRemovedClusters);
-    base.routes.keySet().stream().filter(n -> !routes.containsKey(n)).forEach(b::addRemovedRoutes);
+    changed(listeners, base.listeners).forEach(b::addListeners);
+    changed(clusters, base.clusters).forEach(b::addClusters);
+    changed(routes, base.routes).forEach(b::addRoutes);
+    removed(listeners, base.listeners).forEach(b::addRemovedListeners);
+    removed(clusters, base.clusters).forEach(b::addRemovedClusters);
+    removed(routes, base.routes).forEach(b::addRemovedRoutes);
     return b.build();
+  }
+
+  private static List<Struct> changed(Map<String, Struct> now, Map<String, Struct> base) {
+    List<Struct> out = new ArrayList<>();
+    now.forEach(
+        (n, s) -> {
+          if (!s.equals(base.get(n))) {
+            out.add(s);
+          }
+        });
+    return out;
+  }
+
+  private static List<String> removed(Map<String, Struct> now, Map<String, Struct> base) {
+    return base.keySet().stream().filter(n -> !now.containsKey(n)).toList();
   }
 
   /**
@@ -208,14 +277,14 @@ public final class ResourceSet {
    *
    * @param snapshot the snapshot
    * @return the resulting set
-   * @throws IllegalArgumentException when a delta's base is not this set, or a route in the order
-   *     is missing
+   * @throws IllegalArgumentException when a delta's base is not this set, a resource has no name,
+   *     or a route in the order is missing
    */
   public ResourceSet apply(Snapshot snapshot) {
     requireNonNull(snapshot, "snapshot");
-    Map<String, Listener> l = new LinkedHashMap<>();
-    Map<String, Cluster> c = new LinkedHashMap<>();
-    Map<String, Route> byName = new LinkedHashMap<>();
+    Map<String, Struct> l = new LinkedHashMap<>();
+    Map<String, Struct> c = new LinkedHashMap<>();
+    Map<String, Struct> byName = new LinkedHashMap<>();
     if (!snapshot.getFull()) {
       if (!Objects.equals(snapshot.getBaseVersion(), version())) {
         throw new IllegalArgumentException(
@@ -232,12 +301,12 @@ public final class ResourceSet {
       snapshot.getRemovedClustersList().forEach(c::remove);
       snapshot.getRemovedRoutesList().forEach(byName::remove);
     }
-    snapshot.getListenersList().forEach(x -> l.put(x.getName(), x));
-    snapshot.getClustersList().forEach(x -> c.put(x.getName(), x));
-    snapshot.getRoutesList().forEach(x -> byName.put(x.getName(), x));
-    Map<String, Route> ordered = new LinkedHashMap<>();
+    snapshot.getListenersList().forEach(x -> l.put(name("listener", x), x));
+    snapshot.getClustersList().forEach(x -> c.put(name("cluster", x), x));
+    snapshot.getRoutesList().forEach(x -> byName.put(name("route", x), x));
+    Map<String, Struct> ordered = new LinkedHashMap<>();
     for (String name : snapshot.getRouteOrderList()) {
-      Route r = byName.remove(name);
+      Struct r = byName.remove(name);
       if (r == null) {
         throw new IllegalArgumentException(
             "route_order names route '" + name + "' (expected: a route of the snapshot)");
@@ -259,21 +328,31 @@ public final class ResourceSet {
    */
   public Map<String, Object> configTree() {
     Map<String, Object> root = new LinkedHashMap<>();
-    List<Object> ls = new ArrayList<>();
-    listeners.values().forEach(x -> ls.add(withoutSelector(ProtoTrees.tree(x))));
-    List<Object> cs = new ArrayList<>();
-    clusters.values().forEach(x -> cs.add(withoutSelector(ProtoTrees.tree(x))));
-    List<Object> rs = new ArrayList<>();
-    routes.values().forEach(x -> rs.add(withoutSelector(ProtoTrees.tree(x))));
-    root.put("listeners", ls);
-    root.put("clusters", cs);
-    root.put("routes", rs);
+    root.put("listeners", trees(listeners));
+    root.put("clusters", trees(clusters));
+    root.put("routes", trees(routes));
     return root;
   }
 
-  private static Map<String, Object> withoutSelector(Map<String, Object> tree) {
-    tree.remove(ProtoTrees.SELECTOR);
-    return tree;
+  private static List<Object> trees(Map<String, Struct> resources) {
+    List<Object> out = new ArrayList<>(resources.size());
+    for (Struct s : resources.values()) {
+      Map<String, Object> tree = ProtoTrees.plain(s);
+      tree.remove(SELECTOR);
+      out.add(tree);
+    }
+    return out;
+  }
+
+  /**
+   * The set read and validated by the config model, as a proxy runs it.
+   *
+   * @param source where it came from, for messages
+   * @return the config
+   * @throws io.plugmesh.config.ConfigError naming every problem (route, plugin, field)
+   */
+  public MeshConfig config(String source) {
+    return ConfigLoader.fromTree(configTree(), source);
   }
 
   @Override

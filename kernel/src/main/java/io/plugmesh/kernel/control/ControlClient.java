@@ -12,8 +12,6 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.plugmesh.config.ConfigError;
-import io.plugmesh.config.ConfigLoader;
-import io.plugmesh.config.MeshConfig;
 import io.plugmesh.control.api.PluginDescriptors;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.Ack;
@@ -202,7 +200,7 @@ public final class ControlClient implements AutoCloseable {
     }
     try {
       ResourceSet set = ResourceSet.EMPTY.apply(saved.get());
-      kernel.apply(ConfigLoader.fromTree(set.configTree(), "persisted config"));
+      kernel.apply(set.config("persisted config"));
       current = set;
       applied = true;
       kernel.stale(
@@ -471,8 +469,7 @@ public final class ControlClient implements AutoCloseable {
       return;
     }
     try {
-      MeshConfig config = ConfigLoader.fromTree(next.configTree(), SOURCE);
-      kernel.apply(config);
+      kernel.apply(next.config(SOURCE));
     } catch (ConfigError e) {
       List<Problem> problems = new ArrayList<>();
       for (ConfigError.Problem p : e.problems()) {

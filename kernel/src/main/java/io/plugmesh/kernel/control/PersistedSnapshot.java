@@ -20,9 +20,19 @@ final class PersistedSnapshot {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
+    Snapshot snapshot;
     try (InputStream in = Files.newInputStream(file)) {
-      return Optional.of(Snapshot.parseFrom(in));
+      snapshot = Snapshot.parseFrom(in);
     }
+    if (!snapshot.getUnknownFields().asMap().isEmpty()) {
+      // e.g. resources in the typed messages of an earlier protocol: this proxy would read none
+      throw new IOException(
+          file
+              + " has fields "
+              + snapshot.getUnknownFields().asMap().keySet()
+              + " this proxy does not know (expected: a snapshot of this protocol version)");
+    }
+    return Optional.of(snapshot);
   }
 
   static void save(Path dir, Snapshot full) throws IOException {

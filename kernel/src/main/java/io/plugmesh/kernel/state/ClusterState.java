@@ -37,7 +37,8 @@ public final class ClusterState {
               config.connectTimeout(),
               config.maxConnectionsPerEndpoint(),
               health,
-              config.tls()));
+              config.tls(),
+              config.idleTimeout()));
     }
     this.endpoints = List.copyOf(eps);
     this.loadBalancer = LoadBalancer.create(config.lb(), endpoints);

@@ -8,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Promise;
 import io.plugmesh.filters.UpstreamException;
 import io.plugmesh.kernel.cluster.ClusterHealth;
@@ -101,8 +100,7 @@ final class Http1Pool {
                                     .setMaxChunkSize(UpstreamConnector.MAX_CHUNK_BYTES),
                                 false,
                                 false))
-                        .addLast(
-                            "idle", new IdleStateHandler(0, 0, UpstreamConnector.POOL_IDLE_SECONDS))
+                        .addLast("idle", UpstreamConnector.idleHandler(target))
                         .addLast(DISPATCHER, dispatcher);
                     if (loaded != null) {
                       connector.connectionTls().add(c, target, loaded);

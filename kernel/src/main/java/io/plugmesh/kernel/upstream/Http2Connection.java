@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -182,8 +181,7 @@ final class Http2Connection {
                                 ReferenceCountUtil.release(msg);
                               }
                             }))
-                    .addLast(
-                        "idle", new IdleStateHandler(0, 0, UpstreamConnector.POOL_IDLE_SECONDS))
+                    .addLast("idle", UpstreamConnector.idleHandler(target))
                     .addLast(
                         new ChannelInboundHandlerAdapter() {
                           @Override

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.plugmesh.config.UpstreamProtocol;
@@ -13,6 +14,7 @@ import java.net.ConnectException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Lends upstream channels to attempts, always on the attempt's own event loop: pooled keep-alive
@@ -23,9 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * take over as connections turn over, and no request fails.
  */
 public final class UpstreamConnector implements AutoCloseable {
-  /** Idle pooled connections are closed after this many seconds. */
-  public static final int POOL_IDLE_SECONDS = 60;
-
   /** Largest upstream response initial line and header block (bytes). */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
@@ -103,6 +102,11 @@ public final class UpstreamConnector implements AutoCloseable {
     return new UpstreamException(
         UpstreamException.Kind.CONNECT_FAILURE,
         "upstream connect error to " + target.address() + ": " + reason);
+  }
+
+  /** Fires when a connection has been idle for the cluster's {@code idleTimeout}. */
+  static IdleStateHandler idleHandler(UpstreamTarget target) {
+    return new IdleStateHandler(0, 0, target.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** A bootstrap for a new connection on {@code loop}: reads only when asked, no Nagle. */

@@ -1,5 +1,6 @@
 package io.plugmesh.kernel.upstream;
 
+import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.config.UpstreamProtocol;
 import io.plugmesh.config.UpstreamTlsConfig;
 import io.plugmesh.kernel.cluster.ClusterHealth;
@@ -15,6 +16,7 @@ import java.time.Duration;
  * @param maxConnections the most HTTP/1.1 connections per event loop to this endpoint
  * @param health the cluster's breaker that new connections are charged to, or null
  * @param tls TLS to originate, or null for plaintext
+ * @param idleTimeout a connection idle in the pool longer than this is closed
  */
 public record UpstreamTarget(
     String host,
@@ -23,10 +25,11 @@ public record UpstreamTarget(
     Duration connectTimeout,
     int maxConnections,
     ClusterHealth health,
-    UpstreamTlsConfig tls) {
+    UpstreamTlsConfig tls,
+    Duration idleTimeout) {
 
   /**
-   * A plaintext target.
+   * A plaintext target with the default idle timeout.
    *
    * @param host the host
    * @param port the port
@@ -42,7 +45,15 @@ public record UpstreamTarget(
       Duration connectTimeout,
       int maxConnections,
       ClusterHealth health) {
-    this(host, port, protocol, connectTimeout, maxConnections, health, null);
+    this(
+        host,
+        port,
+        protocol,
+        connectTimeout,
+        maxConnections,
+        health,
+        null,
+        ConfigLoader.DEFAULT_IDLE_TIMEOUT);
   }
 
   /** The pool key: endpoints with the same key share connections across config versions. */

@@ -3,12 +3,15 @@ package io.plugmesh.control.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.control.api.v1.ApplyResponse;
 import io.plugmesh.control.api.v1.Problem;
 import io.plugmesh.control.api.v1.ProxyStatus;
 import io.plugmesh.control.server.testing.ControlFixture;
 import io.plugmesh.control.server.testing.TestFilters;
 import io.plugmesh.control.server.testing.TestProxy;
+import io.plugmesh.kernel.state.ClusterState;
+import io.plugmesh.kernel.testing.TestUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,6 +114,42 @@ class ControlPushIT {
       assertThat(s.getSentVersion()).isEqualTo(v2);
       assertThat(s.getAckedAtMillis()).isPositive();
       assertThat(s.getNackedVersion()).isEmpty();
+    }
+  }
+
+  /**
+   * Cluster settings the typed resource messages used to drop reach the running proxy, and its pool
+   * closes an upstream connection after the cluster's idleTimeout.
+   */
+  @Test
+  void clusterSettingsReachTheRunningProxyAndTakeEffect() throws Exception {
+    try (TestUpstream upstream = TestUpstream.http1("up")) {
+      String yaml =
+          """
+          listeners:
+            - {name: in, address: "127.0.0.1:0"}
+          clusters:
+            - name: backend
+              idleTimeout: 300ms
+              endpoints: [{address: "%s"}]
+              circuitBreaker: {maxConnections: 50, maxRetries: 1}
+              outlierDetection: {consecutive5xx: 3, baseEjectionTime: 5s}
+          routes:
+            - {name: all, match: {pathPrefix: /}, cluster: backend}
+          """
+              .formatted(upstream.address());
+      assertThat(server.operations().apply(yaml, false).getProblemsList()).isEmpty();
+      String version = server.operations().proxyConfig("a").orElseThrow().getVersion();
+      awaitAcked(version, a, b);
+      ClusterState running = a.kernel.snapshot().cluster("backend");
+      assertThat(running.config())
+          .isEqualTo(ConfigLoader.parseYaml(yaml, "file").clusters().get(0));
+      assertThat(running.target(running.endpoints().get(0)).idleTimeout())
+          .isEqualTo(Duration.ofMillis(300));
+
+      assertThat(a.get("in", "/x").statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> upstream.openConnections() == 0);
+      assertThat(upstream.connections()).isEqualTo(1);
     }
   }
 

@@ -1,25 +1,23 @@
 package io.plugmesh.control.server.push;
 
-import io.plugmesh.control.api.ProtoTrees;
+import static java.util.Objects.requireNonNull;
+
+import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.control.api.ResourceSet;
-import io.plugmesh.control.api.v1.Cluster;
-import io.plugmesh.control.api.v1.Endpoint;
-import io.plugmesh.control.api.v1.Listener;
-import io.plugmesh.control.api.v1.Route;
 import io.plugmesh.control.server.registry.Instance;
 import io.plugmesh.control.server.store.DesiredState;
 import io.plugmesh.control.server.store.Kind;
 import io.plugmesh.control.server.store.Resource;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Chooses a proxy's config from the desired state: resources whose selector matches the proxy's
  * service and labels (no selector: every proxy), with registered instances added to the endpoints
- * of the cluster named like their service.
+ * of the cluster named like their service. Resources stay the documents the validator made
+ * canonical; the selector travels with them.
  */
 public final class Selection {
   private Selection() {}
@@ -38,28 +36,25 @@ public final class Selection {
       Map<String, List<Instance>> registry,
       String service,
       Map<String, String> labels) {
-    Map<String, Listener> listeners = new LinkedHashMap<>();
-    for (Resource r : state.of(Kind.LISTENER)) {
-      Listener l = ProtoTrees.listener(r.tree());
-      if (ProtoTrees.selects(l.hasSelector() ? l.getSelector() : null, service, labels)) {
-        listeners.put(l.getName(), l);
+    List<Map<String, Object>> clusters = new ArrayList<>();
+    for (Map<String, Object> c : selected(state, Kind.CLUSTER, service, labels)) {
+      clusters.add(withInstances(c, registry.get(String.valueOf(c.get(ResourceSet.NAME)))));
+    }
+    return ResourceSet.of(
+        selected(state, Kind.LISTENER, service, labels),
+        clusters,
+        selected(state, Kind.ROUTE, service, labels));
+  }
+
+  private static List<Map<String, Object>> selected(
+      DesiredState state, Kind kind, String service, Map<String, String> labels) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Resource r : state.of(kind)) {
+      if (selects(r.tree().get(ResourceSet.SELECTOR), service, labels)) {
+        out.add(r.tree());
       }
     }
-    Map<String, Cluster> clusters = new LinkedHashMap<>();
-    for (Resource r : state.of(Kind.CLUSTER)) {
-      Cluster c = ProtoTrees.cluster(r.tree());
-      if (ProtoTrees.selects(c.hasSelector() ? c.getSelector() : null, service, labels)) {
-        clusters.put(c.getName(), withInstances(c, registry.get(c.getName())));
-      }
-    }
-    Map<String, Route> routes = new LinkedHashMap<>();
-    for (Resource r : state.of(Kind.ROUTE)) {
-      Route route = ProtoTrees.route(r.tree());
-      if (ProtoTrees.selects(route.hasSelector() ? route.getSelector() : null, service, labels)) {
-        routes.put(route.getName(), route);
-      }
-    }
-    return new ResourceSet(listeners, clusters, routes);
+    return out;
   }
 
   /**
@@ -70,32 +65,56 @@ public final class Selection {
    * @return the resources
    */
   public static ResourceSet catalogTarget(DesiredState state) {
-    Map<String, Listener> listeners = new LinkedHashMap<>();
+    List<Map<String, Object>> listeners = new ArrayList<>();
     for (Resource r : state.of(Kind.LISTENER)) {
-      Listener l = ProtoTrees.listener(r.tree());
-      if (!l.hasSelector()) {
-        listeners.put(l.getName(), l);
+      if (!(r.tree().get(ResourceSet.SELECTOR) instanceof Map<?, ?> s) || s.isEmpty()) {
+        listeners.add(r.tree());
       }
     }
-    Map<String, Cluster> clusters = new LinkedHashMap<>();
-    state.of(Kind.CLUSTER).forEach(r -> clusters.put(r.name(), ProtoTrees.cluster(r.tree())));
-    Map<String, Route> routes = new LinkedHashMap<>();
-    state.of(Kind.ROUTE).forEach(r -> routes.put(r.name(), ProtoTrees.route(r.tree())));
-    return new ResourceSet(listeners, clusters, routes);
+    return ResourceSet.of(listeners, trees(state, Kind.CLUSTER), trees(state, Kind.ROUTE));
   }
 
-  private static Cluster withInstances(Cluster c, List<Instance> instances) {
-    if (instances == null || instances.isEmpty()) {
-      return c;
+  private static List<Map<String, Object>> trees(DesiredState state, Kind kind) {
+    return state.of(kind).stream().map(Resource::tree).toList();
+  }
+
+  /**
+   * Whether a proxy with this service and labels is selected.
+   *
+   * @param selector the selector's tree ({@code {service: x, labels: {k: v}}}), or null (selects
+   *     every proxy)
+   * @param service the proxy's service
+   * @param labels the proxy's labels
+   * @return true if selected
+   */
+  public static boolean selects(Object selector, String service, Map<String, String> labels) {
+    requireNonNull(labels, "labels");
+    if (!(selector instanceof Map<?, ?> s)) {
+      return true;
     }
-    Cluster.Builder b = c.toBuilder();
-    Set<String> seen = new HashSet<>();
-    c.getEndpointsList().forEach(e -> seen.add(e.getAddress()));
-    for (Instance i : instances) {
-      if (seen.add(i.address())) {
-        b.addEndpoints(Endpoint.newBuilder().setAddress(i.address()).setWeight(i.weight()));
+    Object wanted = s.get("service");
+    if (wanted instanceof String w && !w.isEmpty() && !w.equals(service)) {
+      return false;
+    }
+    if (s.get("labels") instanceof Map<?, ?> required) {
+      for (Map.Entry<?, ?> e : required.entrySet()) {
+        if (!String.valueOf(e.getValue()).equals(labels.get(String.valueOf(e.getKey())))) {
+          return false;
+        }
       }
     }
-    return b.build();
+    return true;
+  }
+
+  private static Map<String, Object> withInstances(
+      Map<String, Object> cluster, List<Instance> instances) {
+    if (instances == null || instances.isEmpty()) {
+      return cluster;
+    }
+    Map<String, Integer> endpoints = new LinkedHashMap<>();
+    for (Instance i : instances) {
+      endpoints.putIfAbsent(i.address(), i.weight());
+    }
+    return ConfigLoader.withEndpoints(cluster, endpoints);
   }
 }

@@ -9,7 +9,6 @@ import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.PluginEntry;
 import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
-import io.plugmesh.control.api.ProtoTrees;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.PluginDescriptor;
 import io.plugmesh.control.server.store.DesiredState;
@@ -27,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,9 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Validator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Validator.class);
-
-  /** The name of the placeholder cluster used to check routes and listeners one kind at a time. */
-  private static final String STUB = "stub";
 
   private final PluginCatalog catalog;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -108,51 +103,18 @@ public final class Validator implements AutoCloseable {
   public DesiredState canonical(DesiredState state) {
     List<ConfigError.Problem> problems = new ArrayList<>();
     List<Resource> out = new ArrayList<>();
-    // clusters together
-    List<Resource> clusters = state.of(Kind.CLUSTER);
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("clusters", stripped(clusters, problems));
-    MeshConfig c = parse(doc, problems);
-    if (c != null) {
-      List<?> trees = (List<?>) ConfigLoader.toTree(c).get("clusters");
-      addCanonical(clusters, trees, out);
-    }
-    // routes together, with placeholder clusters (references are checked per target)
-    List<Resource> routes = state.of(Kind.ROUTE);
-    Set<String> referenced = new LinkedHashSet<>();
-    for (Resource r : routes) {
-      referencedClusters(r.tree(), referenced);
-    }
-    doc = new LinkedHashMap<>();
-    List<Object> stubClusters = new ArrayList<>();
-    referenced.forEach(n -> stubClusters.add(stubCluster(n)));
-    doc.put("clusters", stubClusters);
-    doc.put("routes", stripped(routes, problems));
-    MeshConfig r = parse(doc, problems);
-    if (r != null) {
-      List<?> trees = (List<?>) ConfigLoader.toTree(r).get("routes");
-      addCanonical(routes, trees, out);
-    }
-    // listeners one at a time (listeners of different proxies may share an address)
-    for (Resource l : state.of(Kind.LISTENER)) {
-      doc = new LinkedHashMap<>();
-      List<Object> stubRoutes = new ArrayList<>();
-      if (l.tree().get("routes") instanceof List<?> names) {
-        for (Object n : names) {
-          if (n instanceof String s) {
-            Map<String, Object> route = new LinkedHashMap<>();
-            route.put("name", s);
-            route.put("cluster", STUB);
-            stubRoutes.add(route);
-          }
-        }
-      }
-      doc.put("clusters", List.of(stubCluster(STUB)));
-      doc.put("routes", stubRoutes);
-      doc.put("listeners", stripped(List.of(l), problems));
-      MeshConfig lc = parse(doc, problems);
-      if (lc != null) {
-        addCanonical(List.of(l), (List<?>) ConfigLoader.toTree(lc).get("listeners"), out);
+    // each resource on its own (references are checked per target proxy, and listeners of
+    // different proxies may share an address), each kind apart so one kind's problems do not
+    // hide another's
+    for (Kind kind : Kind.values()) {
+      List<Resource> resources = state.of(kind);
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put(kind.plural(), stripped(resources, problems));
+      try {
+        MeshConfig config = ConfigLoader.eachFromTree(doc, null);
+        addCanonical(resources, (List<?>) ConfigLoader.toTree(config).get(kind.plural()), out);
+      } catch (ConfigError e) {
+        problems.addAll(e.problems());
       }
     }
     if (!problems.isEmpty()) {
@@ -161,35 +123,15 @@ public final class Validator implements AutoCloseable {
     return DesiredState.of(state.revision(), out);
   }
 
-  private static Map<String, Object> stubCluster(String name) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", name);
-    m.put("endpoints", List.of());
-    return m;
-  }
-
-  private static void referencedClusters(Map<String, Object> route, Set<String> out) {
-    if (route.get("cluster") instanceof String s) {
-      out.add(s);
-    }
-    if (route.get("backends") instanceof List<?> backends) {
-      for (Object b : backends) {
-        if (b instanceof Map<?, ?> m && m.get("cluster") instanceof String s) {
-          out.add(s);
-        }
-      }
-    }
-  }
-
   private static List<Object> stripped(
       List<Resource> resources, List<ConfigError.Problem> problems) {
     List<Object> out = new ArrayList<>();
     for (int i = 0; i < resources.size(); i++) {
       Resource r = resources.get(i);
       Map<String, Object> tree = new LinkedHashMap<>(r.tree());
-      Object selector = tree.remove(ProtoTrees.SELECTOR);
+      Object selector = tree.remove(ResourceSet.SELECTOR);
       checkSelector(
-          selector, r.kind().plural() + "[" + i + "]." + ProtoTrees.SELECTOR, r, problems);
+          selector, r.kind().plural() + "[" + i + "]." + ResourceSet.SELECTOR, r, problems);
       out.add(tree);
     }
     return out;
@@ -235,20 +177,11 @@ public final class Validator implements AutoCloseable {
       Resource r = originals.get(i);
       @SuppressWarnings("unchecked")
       Map<String, Object> tree = new LinkedHashMap<>((Map<String, Object>) trees.get(i));
-      Object selector = r.tree().get(ProtoTrees.SELECTOR);
+      Object selector = r.tree().get(ResourceSet.SELECTOR);
       if (selector instanceof Map<?, ?> m && !m.isEmpty()) {
-        tree.put(ProtoTrees.SELECTOR, selector);
+        tree.put(ResourceSet.SELECTOR, selector);
       }
       out.add(new Resource(r.kind(), r.name(), tree, r.seq()));
-    }
-  }
-
-  private static MeshConfig parse(Map<String, Object> doc, List<ConfigError.Problem> problems) {
-    try {
-      return ConfigLoader.fromTree(doc, null);
-    } catch (ConfigError e) {
-      problems.addAll(e.problems());
-      return null;
     }
   }
 
@@ -278,7 +211,7 @@ public final class Validator implements AutoCloseable {
       ResourceSet selected, Set<String> proxyPlugins, String target) {
     MeshConfig config;
     try {
-      config = ConfigLoader.fromTree(selected.configTree(), target);
+      config = selected.config(target);
     } catch (ConfigError e) {
       return e.problems();
     }

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A proxy reduced to its protocol: says hello, applies each snapshot to its resource set, reads it
- * with the config loader as the kernel does (without building chains), and answers ACK. Lets a test
- * connect many proxies to one control service without a kernel each.
+ * A proxy reduced to its protocol: says hello, applies each snapshot to its resource set, checks
+ * the version, and answers ACK. It does not read the config model (the kernel's {@code
+ * ControlClient} does), so a test can connect many proxies to one control service without a kernel
+ * each.
  */
 public final class StreamProxy implements AutoCloseable {
   private final ManagedChannel channel;

@@ -63,6 +63,40 @@ class ValidatorTest {
   }
 
   @Test
+  void canonicalChecksEachResourceOnItsOwn() {
+    // references and shared addresses are for the target proxies to check
+    DesiredState c =
+        validator.canonical(
+            state(
+                """
+                listeners:
+                  - {name: a, address: "127.0.0.1:8080", routes: [r], selector: {service: a}}
+                  - {name: b, address: "127.0.0.1:8080", selector: {service: b}}
+                routes: [{name: r, cluster: elsewhere}]
+                """));
+    assertThat(c.of(Kind.LISTENER)).hasSize(2);
+    assertThat(c.of(Kind.ROUTE).get(0).tree().get("backends"))
+        .isEqualTo(List.of(Map.of("cluster", "elsewhere", "weight", 1)));
+    // a resource's own fields are checked, with its real position
+    assertThatThrownBy(
+            () ->
+                validator.canonical(
+                    state(
+                        """
+                        listeners:
+                          - {name: a, address: "127.0.0.1:8080"}
+                          - {name: b, address: nowhere}
+                        clusters: [{name: c, idleTimeout: 0s}]
+                        """)))
+        .isInstanceOfSatisfying(
+            ConfigError.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(ConfigError.Problem::field)
+                    .containsExactlyInAnyOrder("listeners[1].address", "clusters[0].idleTimeout"));
+  }
+
+  @Test
   void selectorWithUnknownFieldIsRejected() {
     assertThatThrownBy(
             () ->
