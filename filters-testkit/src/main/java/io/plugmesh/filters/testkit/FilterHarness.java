@@ -71,6 +71,12 @@ import java.util.stream.Collectors;
  *       IllegalStateException}: check {@code replayable()} before retrying.
  * </ul>
  *
+ * <p>One thing the harness does not do as the proxy does: it hands filters the request path as the
+ * test wrote it. The proxy hands them the path it routed on, already normalized, and answers 400
+ * before any filter to a path that has no normal form; the harness lets a test send any path, as a
+ * path rewrite earlier in a chain might produce. {@link ProxyRequest#normalizedPath()} is the same
+ * in both.
+ *
  * <p>And what it checks beyond the proxy, because the proxy cannot tell: a send fails with an
  * {@link AssertionError} when an upstream response was dropped without {@link
  * ProxyResponse#discard()} (the proxy would leak its connection) or a discarded response was

@@ -25,6 +25,7 @@ import io.plugmesh.filters.testkit.TestResponse.Decision;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,6 +56,36 @@ class FilterHarnessTest {
               assertThat(entry.level()).isEqualTo(System.Logger.Level.INFO);
               assertThat(entry.message()).isEqualTo("denied /reviews");
             });
+  }
+
+  @Test
+  void filtersSeeTheNormalizedPathTheProxyRoutesOnAndItFollowsARewrite() {
+    AtomicReference<String> before = new AtomicReference<>();
+    AtomicReference<Object> after = new AtomicReference<>();
+    FilterHarness harness =
+        FilterHarness.builder()
+            .add(
+                "rewrite",
+                (HeadersFilter)
+                    request -> {
+                      before.set(request.normalizedPath().orElseThrow());
+                      request.setPath("/files/a%2Fb?x=1");
+                      return RequestDecision.proceed();
+                    })
+            .add(
+                "read",
+                (HeadersFilter)
+                    request -> {
+                      after.set(request.normalizedPath());
+                      return RequestDecision.proceed();
+                    })
+            .build();
+
+    harness.send(TestRequest.get("/public//..//%61dmin/./x?debug=/../1"));
+
+    assertThat(before).hasValue("/admin/x");
+    assertThat(after).hasValue(Optional.empty());
+    assertThat(TestRequest.get("/a/../b?q").toProxyRequest().normalizedPath()).hasValue("/b");
   }
 
   @Test

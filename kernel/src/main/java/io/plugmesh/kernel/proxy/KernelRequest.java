@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.RequestContext;
+import io.plugmesh.filters.internal.PathNormalizer;
 import java.util.Optional;
 
 /** The {@link ProxyRequest} filters see: a view over the downstream request head. */
@@ -16,6 +17,9 @@ final class KernelRequest implements ProxyRequest {
   private final String protocol;
   private final KernelRequestContext context;
   private String path;
+
+  /** {@link #normalizedPath()} of {@link #path}, computed on first use; null until then. */
+  private Optional<String> normalizedPath;
 
   KernelRequest(
       Exchange exchange,
@@ -73,6 +77,21 @@ final class KernelRequest implements ProxyRequest {
       }
     }
     this.path = pathAndQuery;
+    this.normalizedPath = null;
+  }
+
+  /**
+   * The routed path (already normal unless a filter set another), computed once per path: filters
+   * such as rbac ask on every request.
+   */
+  @Override
+  public Optional<String> normalizedPath() {
+    Optional<String> normalized = normalizedPath;
+    if (normalized == null) {
+      normalized = PathNormalizer.normalizeTarget(path);
+      normalizedPath = normalized;
+    }
+    return normalized;
   }
 
   @Override

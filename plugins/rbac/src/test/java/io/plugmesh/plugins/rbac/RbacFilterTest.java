@@ -274,10 +274,21 @@ class RbacFilterTest {
     assertThat(status(harness, TestRequest.get("/reviews/42/comments/1"))).isEqualTo(403);
   }
 
-  @Test
-  void pathsThatCannotBeNormalizedAreRefusedEvenWithOnlyDenyRules() {
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/files/a%2Fb",
+        "/files/a%2fb",
+        "/files/a%5Cb",
+        "/files/a\\b",
+        "/files/a%00",
+        "/files/a%zz",
+        "/files/a%2",
+        "/files/a#b"
+      })
+  void pathsThatCannotBeNormalizedAreRefusedEvenWithOnlyDenyRules(String path) {
     FilterHarness harness = harness(deny("nothing", Map.of("methods", List.of("PATCH"))));
-    TestResponse response = harness.send(TestRequest.get("/files/a%2Fb"));
+    TestResponse response = harness.send(TestRequest.get(path));
     assertThat(response.status()).isEqualTo(403);
     assertThat(response.bodyText()).contains("no normal form");
     assertThat(harness.metrics().count("denied", "policy", "path-not-normalizable")).isEqualTo(1);
