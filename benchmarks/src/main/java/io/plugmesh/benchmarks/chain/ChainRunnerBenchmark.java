@@ -1,6 +1,7 @@
 package io.plugmesh.benchmarks.chain;
 
 import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
@@ -71,7 +72,7 @@ public class ChainRunnerBenchmark {
         };
     List<ChainRunner.Link> links = new ArrayList<>(filters);
     for (int i = 0; i < filters; i++) {
-      links.add(new ChainRunner.Link("noop-" + i, filter, ChainRunner.Mode.ENFORCE, false));
+      links.add(new ChainRunner.Link("noop-" + i, filter, FilterMode.ENFORCE, false));
     }
     runner = new ChainRunner(links);
     request = new BenchRequest();

@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
  *     limits}
  * @param overrides per-key limits, first match wins
  * @param headers which rate-limit headers responses carry
- * @param shadow count would-be rejections without rejecting
  * @param maxKeys the most keys kept in memory per route (least recently used go first)
  * @param idleTimeout how long an unused key is kept; null means the longest full-refill time
  * @param redis the Redis settings, required in {@code global} mode, else null
@@ -35,7 +34,6 @@ public record RateLimitConfig(
     LimitSet defaultLimits,
     List<KeyOverride> overrides,
     HeaderStyle headers,
-    boolean shadow,
     int maxKeys,
     Duration idleTimeout,
     Redis redis) {
@@ -167,7 +165,6 @@ public record RateLimitConfig(
    * @param defaultLimits the default-bucket limits or null
    * @param overrides the overrides
    * @param headers the header style
-   * @param shadow whether to only count rejections
    * @param maxKeys the key bound
    * @param idleTimeout the idle timeout or null
    * @param redis the Redis settings or null
@@ -316,7 +313,6 @@ public record RateLimitConfig(
               throw node.get("headers")
                   .invalid("'" + node.string("headers") + "' (expected: draft, legacy or none)");
         };
-    boolean shadow = node.bool("shadow", false);
     int maxKeys = node.integer("maxKeys", DEFAULT_MAX_KEYS);
     if (maxKeys < 1 || maxKeys > MAX_MAX_KEYS) {
       throw node.get("maxKeys").invalid(maxKeys + " (expected: 1.." + MAX_MAX_KEYS + ")");
@@ -330,7 +326,7 @@ public record RateLimitConfig(
       throw new ConfigException("redis", "missing (expected: redis settings in global mode)");
     }
     return new RateLimitConfig(
-        mode, key, limits, defaultLimits, overrides, headers, shadow, maxKeys, idle, redis);
+        mode, key, limits, defaultLimits, overrides, headers, maxKeys, idle, redis);
   }
 
   private static List<KeyPart> parseKey(ConfigNode node) {

@@ -2,6 +2,7 @@ package io.plugmesh.plugins.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.testkit.FilterHarness;
@@ -304,7 +305,7 @@ class RbacFilterTest {
                     "rules",
                     List.of(
                         deny("no-admin", Map.of("paths", List.of(Map.of("prefix", "/admin")))))),
-                FilterHarness.Mode.SHADOW)
+                FilterMode.SHADOW)
             .build();
     TestResponse response = harness.send(TestRequest.get("/admin"));
     assertThat(response.status()).isEqualTo(200);
