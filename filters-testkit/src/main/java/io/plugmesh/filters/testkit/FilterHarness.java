@@ -57,9 +57,11 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>Config from a factory is checked against {@link FilterFactory#configSchema()} (JSON Schema
- *       draft 2020-12) and then parsed with {@link FilterFactory#parseConfig}; both failures are a
- *       {@link io.plugmesh.filters.ConfigException} naming the field. {@link FilterMode#OFF}
- *       plugins are validated but not created.
+ *       draft 2020-12) by the proxy's own validator and then parsed with {@link
+ *       FilterFactory#parseConfig}; both failures are a {@link io.plugmesh.filters.ConfigException}
+ *       naming the field, with the proxy's text (the proxy reports field {@code x} as {@code
+ *       config.x}). Of several schema violations the first is thrown and the others are attached to
+ *       it as suppressed exceptions. {@link FilterMode#OFF} plugins are validated but not created.
  *   <li>Each plugin is created with its {@link FilterMode} in {@link
  *       io.plugmesh.filters.FilterServices#mode()}; in {@link FilterMode#SHADOW} an answer it makes
  *       itself is counted as {@link TestResponse.Decision#SHADOW} and the request goes on.
@@ -659,7 +661,7 @@ public final class FilterHarness implements AutoCloseable {
         TestFilterServices services) {
       String name = checkName(factory.name());
       Phase phase = requireNonNull(factory.phase(), "plugin '" + name + "': phase() returned null");
-      ConfigSchemas.validate(name, factory.configSchema(), config);
+      ConfigCheck.validate(factory, name, config);
       C parsed = factory.parseConfig(ConfigNode.of(config));
       if (parsed == null) {
         throw new IllegalStateException(
