@@ -23,6 +23,17 @@ public interface FilterServices {
   String pluginName();
 
   /**
+   * The mode of this filter's plugin entry on the route, fixed for the filter's life (a new mode is
+   * a new config version, so a new filter). Use it to count what the filter would have done, e.g.
+   * {@code shadow_limited}, and to skip side effects meant only for answers that count; the proxy
+   * applies the mode itself (see {@link FilterMode}).
+   *
+   * @return {@link FilterMode#ENFORCE} or {@link FilterMode#SHADOW}; never {@link FilterMode#OFF},
+   *     since an off entry creates no filter
+   */
+  FilterMode mode();
+
+  /**
    * The wall clock, for timestamps such as JWT expiry.
    *
    * @return the clock

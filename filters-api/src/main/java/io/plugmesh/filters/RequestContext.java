@@ -74,6 +74,7 @@ public interface RequestContext {
    *
    * @param listener the listener
    */
+  @Unstable
   default void onUpstreamAttempt(UpstreamAttemptListener listener) {
     Objects.requireNonNull(listener, "listener");
   }

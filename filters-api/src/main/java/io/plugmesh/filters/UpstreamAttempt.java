@@ -14,7 +14,11 @@ package io.plugmesh.filters;
  * }</pre>
  *
  * <p>A view is valid only inside the listener call and its end listeners; do not keep it.
+ *
+ * <p>{@link Unstable}: the attempt view is new and may still change (e.g. what an end listener is
+ * told).
  */
+@Unstable
 public interface UpstreamAttempt {
 
   /**
@@ -48,6 +52,7 @@ public interface UpstreamAttempt {
   void onEnd(EndListener listener);
 
   /** Hears the end of one upstream attempt. */
+  @Unstable
   @FunctionalInterface
   interface EndListener {
     /**

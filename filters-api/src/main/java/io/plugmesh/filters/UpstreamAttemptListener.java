@@ -4,7 +4,10 @@ package io.plugmesh.filters;
  * Hears each upstream attempt of one request right before it is sent; registered with {@link
  * RequestContext#onUpstreamAttempt}. This is how a filter sees every attempt of a retried request,
  * e.g. to open one client span per attempt and inject its trace headers.
+ *
+ * <p>{@link Unstable}, like {@link UpstreamAttempt}.
  */
+@Unstable
 @FunctionalInterface
 public interface UpstreamAttemptListener {
 

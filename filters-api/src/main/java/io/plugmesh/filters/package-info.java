@@ -19,7 +19,10 @@
  *       io.plugmesh.filters.RequestContext#onUpstreamAttempt} lets a filter see each upstream
  *       attempt (a retry makes several), e.g. to open a client span and inject its trace headers.
  *   <li>{@link io.plugmesh.filters.FilterServices} gives a filter its clock, scheduler, blocking
- *       executor, metrics, logger and caches shared across config versions.
+ *       executor, metrics, logger, caches shared across config versions, and its route entry's
+ *       {@link io.plugmesh.filters.FilterMode} (enforce or shadow).
+ *   <li>{@link io.plugmesh.filters.ProxyRequest#normalizedPath()} is the path the proxy routed on;
+ *       match paths against it, never against the raw target.
  * </ol>
  *
  * <p>Test a filter without sockets with the {@code filters-testkit} module.

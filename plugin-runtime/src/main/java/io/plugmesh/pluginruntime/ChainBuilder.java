@@ -10,6 +10,7 @@ import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.internal.ChainRunner;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * Builds each route's filter chain from its plugin entries: the factory must be known, the config
  * must match the factory's JSON Schema and parse, the phases must be in order; then each filter is
  * created once for the route and config version. Problems name the route, plugin, position and
- * field. A plugin that failed to load does not reject the route: its link answers 503.
+ * field. Each filter is told its entry's mode ({@link FilterServices#mode()}); shadow links also
+ * log, rate-limited, the answers they would have given. A plugin that failed to load does not
+ * reject the route: its link answers 503.
  */
 public final class ChainBuilder {
   private static final Logger log = LoggerFactory.getLogger(ChainBuilder.class);
@@ -319,8 +322,7 @@ public final class ChainBuilder {
     int bufferedBytes = 0;
     int problemsBefore = problems.size();
     for (PreparedLink link : prepared.links()) {
-      ChainRunner.Mode mode =
-          link.mode() == PluginMode.SHADOW ? ChainRunner.Mode.SHADOW : ChainRunner.Mode.ENFORCE;
+      FilterMode mode = link.mode() == PluginMode.SHADOW ? FilterMode.SHADOW : FilterMode.ENFORCE;
       Filter filter;
       boolean replay = false;
       if (link instanceof Unavailable u) {
@@ -334,6 +336,7 @@ public final class ChainBuilder {
                   new KernelFilterServices(
                       route,
                       ready.name(),
+                      mode,
                       configVersion,
                       services,
                       host.sharedObjects(ready.name(), parsed.factory())));
@@ -357,7 +360,7 @@ public final class ChainBuilder {
           bufferedBytes = Math.max(bufferedBytes, buffered.maxBytes());
         }
       }
-      if (mode == ChainRunner.Mode.SHADOW) {
+      if (mode == FilterMode.SHADOW) {
         filter = new ShadowReportingFilter(route, link.name(), filter, shadowLog);
       }
       links.add(new ChainRunner.Link(link.name(), filter, mode, replay));

@@ -23,21 +23,53 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Compiles each factory's config JSON Schema (draft 2020-12) once and validates route configs
- * against it, naming each violation's field like {@code config.rules[0].allow}.
+ * The one plugin config schema validator: compiles each factory's config JSON Schema (draft
+ * 2020-12) once and validates route configs against it, naming each violation's field like {@code
+ * config.rules[0].allow}. The proxy and the control service check configs with it before any chain
+ * is built, and the test kit's {@code FilterHarness} with the same instance type, so a plugin's
+ * unit tests see exactly the messages an admin would.
+ *
+ * <pre>{@code
+ * ConfigSchemas schemas = new ConfigSchemas();
+ * for (ConfigSchemas.Violation v : schemas.validate(factory, "ratelimit", Map.of("tokens", -1))) {
+ *   System.out.println(v.field() + ": " + v.problem()); // config.tokens: must have a minimum ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Compiled schemas are kept per factory instance until {@link #forget}.
  */
-final class ConfigSchemas {
+public final class ConfigSchemas {
 
   /** At most this many schema violations are reported for one plugin entry. */
-  static final int MAX_VIOLATIONS_PER_CONFIG = 20;
+  public static final int MAX_VIOLATIONS_PER_CONFIG = 20;
 
   /** A value longer than this is shortened in messages. */
   private static final int MAX_VALUE_CHARS = 64;
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
 
-  /** One schema violation. */
-  record Violation(String field, String problem) {}
+  /**
+   * One schema violation.
+   *
+   * @param field the field from the plugin entry: {@code config} for the whole config, else e.g.
+   *     {@code config.rules[0].allow} or {@code config["x y"]}
+   * @param problem what was wrong, e.g. {@code must have a minimum value of 1 (got 0)}
+   */
+  public record Violation(String field, String problem) {
+    /**
+     * Creates a violation.
+     *
+     * @param field the field, starting with {@code config}
+     * @param problem the problem
+     */
+    public Violation {
+      requireNonNull(field, "field");
+      requireNonNull(problem, "problem");
+    }
+  }
+
+  /** Creates a validator; the JSON Schema engine is loaded on first use. */
+  public ConfigSchemas() {}
 
   /**
    * The validator's registry, meta-schema and JSON mapper, built on first use: loading them costs a
@@ -78,9 +110,11 @@ final class ConfigSchemas {
   /**
    * Compiles and caches a factory's schema.
    *
+   * @param factory the factory
+   * @param name the plugin name, for messages
    * @throws IllegalArgumentException when the schema is not valid JSON Schema, naming the problem
    */
-  void compile(FilterFactory<?> factory, String name) {
+  public void compile(FilterFactory<?> factory, String name) {
     schemaOf(factory, name);
   }
 
@@ -126,13 +160,26 @@ final class ConfigSchemas {
     return schema;
   }
 
-  /** Drops a factory's compiled schema (its plugin is being unloaded). */
-  void forget(FilterFactory<?> factory) {
+  /**
+   * Drops a factory's compiled schema (its plugin is being unloaded).
+   *
+   * @param factory the factory
+   */
+  public void forget(FilterFactory<?> factory) {
     compiled.remove(factory);
   }
 
-  /** Validates one entry's config; an empty list means it conforms. */
-  List<Violation> validate(FilterFactory<?> factory, String name, Object config) {
+  /**
+   * Validates one entry's config, compiling the factory's schema on first use.
+   *
+   * @param factory the factory whose {@link FilterFactory#configSchema()} applies
+   * @param name the plugin name, for messages
+   * @param config the entry's {@code config} as plain values (maps, lists, strings, numbers)
+   * @return the violations in the validator's order, at most {@link #MAX_VIOLATIONS_PER_CONFIG} and
+   *     one saying how many more; empty when the config conforms
+   * @throws IllegalArgumentException when the schema is empty, not JSON or not valid JSON Schema
+   */
+  public List<Violation> validate(FilterFactory<?> factory, String name, Object config) {
     requireNonNull(factory, "factory");
     Schema schema = schemaOf(factory, name);
     JsonNode instance;

@@ -3,6 +3,7 @@ package io.plugmesh.pluginruntime;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.FilterMetrics;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import java.time.Clock;
 import java.util.concurrent.Executor;
@@ -10,7 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
- * The services one filter gets, for one route, plugin and config version: the kernel's clock,
+ * The services one filter gets, for one route, plugin, mode and config version: the kernel's clock,
  * scheduler and blocking pool, Micrometer-backed metrics, a logger named {@code
  * plugmesh.plugin.<name>} (written to slf4j), and the plugin's shared objects.
  */
@@ -21,6 +22,7 @@ public final class KernelFilterServices implements FilterServices {
 
   private final String route;
   private final String plugin;
+  private final FilterMode mode;
   private final long configVersion;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
@@ -32,11 +34,17 @@ public final class KernelFilterServices implements FilterServices {
   KernelFilterServices(
       String route,
       String plugin,
+      FilterMode mode,
       long configVersion,
       KernelServices services,
       SharedObjects shared) {
     this.route = requireNonNull(route, "route");
     this.plugin = requireNonNull(plugin, "plugin");
+    this.mode = requireNonNull(mode, "mode");
+    if (mode == FilterMode.OFF) {
+      throw new IllegalArgumentException(
+          "plugin '" + plugin + "': mode OFF (expected: ENFORCE or SHADOW; off creates no filter)");
+    }
     this.configVersion = configVersion;
     requireNonNull(services, "services");
     this.clock = services.clock();
@@ -57,6 +65,11 @@ public final class KernelFilterServices implements FilterServices {
   @Override
   public String pluginName() {
     return plugin;
+  }
+
+  @Override
+  public FilterMode mode() {
+    return mode;
   }
 
   /**

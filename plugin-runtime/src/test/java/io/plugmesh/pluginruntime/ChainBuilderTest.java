@@ -11,6 +11,7 @@ import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.filters.BodyAccess;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyResponse;
@@ -268,15 +269,17 @@ class ChainBuilderTest {
 
   @Test
   void shadowLinkCountsButLetsTheRequestThrough() throws Exception {
-    ChainBuilder builder =
-        builder(
-            TestFactory.passing("ratelimit", Phase.RATE_LIMIT).withFilter((c, s) -> answering(429)),
-            TestFactory.passing("rbac", Phase.AUTHZ).withFilter((c, s) -> answering(403)));
+    TestFactory ratelimit =
+        TestFactory.passing("ratelimit", Phase.RATE_LIMIT).withFilter((c, s) -> answering(429));
+    TestFactory rbac =
+        TestFactory.passing("rbac", Phase.AUTHZ).withFilter((c, s) -> answering(403));
+    ChainBuilder builder = builder(ratelimit, rbac);
     BuiltChain chain =
         builder.build(route("r", new PluginEntry("ratelimit", PluginMode.SHADOW, Map.of())), 1);
     assertThat(chain.runner().links())
         .singleElement()
-        .satisfies(link -> assertThat(link.mode()).isEqualTo(ChainRunner.Mode.SHADOW));
+        .satisfies(link -> assertThat(link.mode()).isEqualTo(FilterMode.SHADOW));
+    assertThat(ratelimit.lastServices.mode()).isEqualTo(FilterMode.SHADOW);
 
     AtomicInteger upstream = new AtomicInteger();
     ProxyResponse response = TestRequest.run(chain, TestRequest.get("/"), upstream);
@@ -286,6 +289,7 @@ class ChainBuilderTest {
     assertThat(count("r", "ratelimit", "respond")).isZero();
 
     BuiltChain enforced = builder.build(route("r2", entry("rbac", Map.of())), 1);
+    assertThat(rbac.lastServices.mode()).isEqualTo(FilterMode.ENFORCE);
     assertThat(TestRequest.run(enforced, TestRequest.get("/"), upstream).status()).isEqualTo(403);
     assertThat(upstream).hasValue(1);
     assertThat(count("r2", "rbac", "respond")).isEqualTo(1.0);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plugmesh.filters.FilterMetrics;
+import io.plugmesh.filters.FilterMode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +16,7 @@ class KernelFilterServicesTest {
   private final KernelServices kernel = KernelServices.defaults(registry, "mesh");
   private final SharedObjects shared = new SharedObjects("jwt", 2);
   private final KernelFilterServices services =
-      new KernelFilterServices("reviews", "jwt", 5, kernel, shared);
+      new KernelFilterServices("reviews", "jwt", FilterMode.SHADOW, 5, kernel, shared);
 
   @AfterEach
   void tearDown() {
@@ -28,6 +29,7 @@ class KernelFilterServicesTest {
     assertThat(services.routeName()).isEqualTo("reviews");
     assertThat(services.pluginName()).isEqualTo("jwt");
     assertThat(services.configVersion()).isEqualTo(5);
+    assertThat(services.mode()).isEqualTo(FilterMode.SHADOW);
     assertThat(services.logger().getName()).isEqualTo("plugmesh.plugin.jwt");
     assertThat(services.clock()).isSameAs(kernel.clock());
   }

@@ -15,7 +15,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A minimal in-memory request for running chains in tests. */
+/**
+ * A minimal in-memory request for running chains in tests. Elsewhere tests use the test kit's
+ * {@code TestRequest}; this module cannot: filters-testkit depends on it (for {@link
+ * ConfigSchemas}), and a test dependency back would be a cycle.
+ */
 final class TestRequest implements ProxyRequest {
   private final String method;
   private String path;

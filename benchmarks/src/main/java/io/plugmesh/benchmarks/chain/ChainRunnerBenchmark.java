@@ -1,10 +1,13 @@
 package io.plugmesh.benchmarks.chain;
 
 import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
+import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
 import io.plugmesh.filters.internal.ChainRunner;
+import io.plugmesh.filters.testkit.TestRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -55,7 +58,7 @@ public class ChainRunnerBenchmark {
   public String kind;
 
   private ChainRunner runner;
-  private BenchRequest request;
+  private ProxyRequest request;
   private ChainRunner.Terminal terminal;
 
   /** Builds the chain, the request and the completed upstream response. */
@@ -71,10 +74,16 @@ public class ChainRunnerBenchmark {
         };
     List<ChainRunner.Link> links = new ArrayList<>(filters);
     for (int i = 0; i < filters; i++) {
-      links.add(new ChainRunner.Link("noop-" + i, filter, ChainRunner.Mode.ENFORCE, false));
+      links.add(new ChainRunner.Link("noop-" + i, filter, FilterMode.ENFORCE, false));
     }
     runner = new ChainRunner(links);
-    request = new BenchRequest();
+    // The runner reads nothing of the request; the test kit's is as good as any (made once).
+    request =
+        TestRequest.get("/bench")
+            .authority("bench.local")
+            .header("user-agent", "jmh")
+            .header("accept", "*/*")
+            .toProxyRequest();
     CompletableFuture<ProxyResponse> upstream =
         CompletableFuture.completedFuture(new BenchResponse());
     terminal = r -> upstream;

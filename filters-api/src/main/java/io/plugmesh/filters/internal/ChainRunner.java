@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterChain;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
@@ -33,14 +34,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ChainRunner {
 
-  /** How a link runs; {@code off} links are left out of the chain when it is built. */
-  public enum Mode {
-    /** The filter's decisions take effect. */
-    ENFORCE,
-    /** A response the filter makes itself is counted and logged, and the request goes on. */
-    SHADOW
-  }
-
   /** What a filter did with one request. */
   public enum Decision {
     /** It passed the request on. */
@@ -58,22 +51,29 @@ public final class ChainRunner {
    *
    * @param name the plugin name, for errors and metrics
    * @param filter the filter
-   * @param mode enforce or shadow
+   * @param mode {@link FilterMode#ENFORCE} or {@link FilterMode#SHADOW}: a shadow link's own answer
+   *     is counted and dropped, and the request goes on; {@code off} entries are left out of the
+   *     chain when it is built
    * @param replay whether the filter may call proceed more than once
    */
-  public record Link(String name, Filter filter, Mode mode, boolean replay) {
+  public record Link(String name, Filter filter, FilterMode mode, boolean replay) {
     /**
      * Creates a link.
      *
      * @param name the plugin name
      * @param filter the filter
-     * @param mode the mode
+     * @param mode enforce or shadow
      * @param replay whether proceed may be called more than once
+     * @throws IllegalArgumentException for {@link FilterMode#OFF}
      */
     public Link {
       requireNonNull(name, "name");
       requireNonNull(filter, "filter");
       requireNonNull(mode, "mode");
+      if (mode == FilterMode.OFF) {
+        throw new IllegalArgumentException(
+            "link '" + name + "': mode OFF (expected: ENFORCE or SHADOW; leave off entries out)");
+      }
     }
   }
 
@@ -186,7 +186,7 @@ public final class ChainRunner {
     StringBuilder sb = new StringBuilder();
     for (Link link : links) {
       sb.append(link.name());
-      if (link.mode() == Mode.SHADOW) {
+      if (link.mode() == FilterMode.SHADOW) {
         sb.append("(shadow)");
       }
       sb.append(" -> ");
@@ -278,7 +278,7 @@ public final class ChainRunner {
             index, link, start, "onRequest returned null (expected: a RequestDecision)", null);
       }
       if (decision instanceof RequestDecision.Respond respond) {
-        if (link.mode() == Mode.ENFORCE) {
+        if (link.mode() == FilterMode.ENFORCE) {
           observer.onDecision(index, link, Decision.RESPOND, System.nanoTime() - start, null);
           return CompletableFuture.completedFuture(respond.response());
         }
@@ -388,7 +388,7 @@ public final class ChainRunner {
         deliver(result, response);
         return;
       }
-      if (link.mode() == Mode.SHADOW) {
+      if (link.mode() == FilterMode.SHADOW) {
         observer.onDecision(step.index, link, Decision.SHADOW, self, null);
         response.discard();
         invoke(step.index + 1, request)

@@ -6,6 +6,7 @@ import io.plugmesh.filters.BodyAccess;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
@@ -15,6 +16,7 @@ import io.plugmesh.filters.internal.FilterFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -45,7 +47,7 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * FilterHarness harness = FilterHarness.builder()
  *     .add(new JwtFactory(), Map.of("issuer", "https://idp.test", "jwksUri", "..."))
- *     .add(new RateLimitFactory(), Map.of("tokens", 1, "per", "1s"), FilterHarness.Mode.SHADOW)
+ *     .add(new RateLimitFactory(), Map.of("tokens", 1, "per", "1s"), FilterMode.SHADOW)
  *     .add(new RetryFactory(), Map.of("attempts", 3))
  *     .upstream(FakeUpstream.script(respond(503), respond(200, "ok")))
  *     .build();
@@ -55,9 +57,14 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>Config from a factory is checked against {@link FilterFactory#configSchema()} (JSON Schema
- *       draft 2020-12) and then parsed with {@link FilterFactory#parseConfig}; both failures are a
- *       {@link io.plugmesh.filters.ConfigException} naming the field. {@link Mode#OFF} plugins are
- *       validated but not created.
+ *       draft 2020-12) by the proxy's own validator and then parsed with {@link
+ *       FilterFactory#parseConfig}; both failures are a {@link io.plugmesh.filters.ConfigException}
+ *       naming the field, with the proxy's text (the proxy reports field {@code x} as {@code
+ *       config.x}). Of several schema violations the first is thrown and the others are attached to
+ *       it as suppressed exceptions. {@link FilterMode#OFF} plugins are validated but not created.
+ *   <li>Each plugin is created with its {@link FilterMode} in {@link
+ *       io.plugmesh.filters.FilterServices#mode()}; in {@link FilterMode#SHADOW} an answer it makes
+ *       itself is counted as {@link TestResponse.Decision#SHADOW} and the request goes on.
  *   <li>Plugin names must be lower case, digits and dashes; {@link Phase}s must be in order (AUTHN,
  *       AUTHZ, RATE_LIMIT, FAULT, RETRY; OBSERVE and CUSTOM anywhere).
  *   <li>The chain runs on the proxy's own chain runner: {@code proceed} at most once unless the
@@ -70,6 +77,12 @@ import java.util.stream.Collectors;
  *       upstream attempt of a request that is not replayable fails with an {@link
  *       IllegalStateException}: check {@code replayable()} before retrying.
  * </ul>
+ *
+ * <p>One thing the harness does not do as the proxy does: it hands filters the request path as the
+ * test wrote it. The proxy hands them the path it routed on, already normalized, and answers 400
+ * before any filter to a path that has no normal form; the harness lets a test send any path, as a
+ * path rewrite earlier in a chain might produce. {@link ProxyRequest#normalizedPath()} is the same
+ * in both.
  *
  * <p>And what it checks beyond the proxy, because the proxy cannot tell: a send fails with an
  * {@link AssertionError} when an upstream response was dropped without {@link
@@ -106,22 +119,10 @@ public final class FilterHarness implements AutoCloseable {
   private static final Pattern PLUGIN_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
   private static final Executor INLINE = Runnable::run;
 
-  /** How a plugin runs in the chain, as in route config. */
-  public enum Mode {
-    /** Its decisions take effect. */
-    ENFORCE,
-    /**
-     * A response it makes itself is counted as {@link TestResponse.Decision#SHADOW}; the request
-     * goes on.
-     */
-    SHADOW,
-    /** Config is validated, but the filter is not created and not in the chain. */
-    OFF
-  }
-
   private final ChainRunner runner;
   private final FakeUpstream upstream;
   private final TestFilterServices services;
+  private final Map<String, TestFilterServices> pluginServices;
   private final Duration timeout;
   private final int bufferLimit;
   private final int replayLimit;
@@ -130,12 +131,14 @@ public final class FilterHarness implements AutoCloseable {
       ChainRunner runner,
       FakeUpstream upstream,
       TestFilterServices services,
+      Map<String, TestFilterServices> pluginServices,
       Duration timeout,
       int bufferLimit,
       int replayLimit) {
     this.runner = runner;
     this.upstream = upstream;
     this.services = services;
+    this.pluginServices = pluginServices;
     this.timeout = timeout;
     this.bufferLimit = bufferLimit;
     this.replayLimit = replayLimit;
@@ -359,7 +362,8 @@ public final class FilterHarness implements AutoCloseable {
    * @return the plugin's services
    */
   public TestFilterServices services(String pluginName) {
-    return services.forPlugin(pluginName);
+    TestFilterServices made = pluginServices.get(pluginName);
+    return made != null ? made : services.forPlugin(pluginName);
   }
 
   /**
@@ -438,9 +442,15 @@ public final class FilterHarness implements AutoCloseable {
     return TestResponse.of(response, answeredBy, request, trace);
   }
 
-  /** One plugin of the chain once its factory has run. */
+  /** One plugin of the chain once its factory has run; services null when off. */
   private record Made(
-      String name, Filter filter, Mode mode, Phase phase, BodyAccess bodyAccess, int replay) {}
+      String name,
+      Filter filter,
+      FilterMode mode,
+      Phase phase,
+      BodyAccess bodyAccess,
+      int replay,
+      TestFilterServices services) {}
 
   /** Builds a {@link FilterHarness}. */
   public static final class Builder {
@@ -461,7 +471,7 @@ public final class FilterHarness implements AutoCloseable {
      * @return this builder
      */
     public Builder add(FilterFactory<?> factory, Map<String, ?> config) {
-      return add(factory, config, Mode.ENFORCE);
+      return add(factory, config, FilterMode.ENFORCE);
     }
 
     /**
@@ -469,10 +479,11 @@ public final class FilterHarness implements AutoCloseable {
      *
      * @param factory the plugin's factory
      * @param config its {@code config} as plain values
-     * @param mode enforce, shadow or off
+     * @param mode enforce, shadow or off; the filter is told it in {@link
+     *     io.plugmesh.filters.FilterServices#mode()}
      * @return this builder
      */
-    public Builder add(FilterFactory<?> factory, Map<String, ?> config, Mode mode) {
+    public Builder add(FilterFactory<?> factory, Map<String, ?> config, FilterMode mode) {
       requireNonNull(factory, "factory");
       requireNonNull(config, "config");
       requireNonNull(mode, "mode");
@@ -488,7 +499,7 @@ public final class FilterHarness implements AutoCloseable {
      * @return this builder
      */
     public Builder add(String name, Filter filter) {
-      return add(name, filter, Mode.ENFORCE);
+      return add(name, filter, FilterMode.ENFORCE);
     }
 
     /**
@@ -499,7 +510,7 @@ public final class FilterHarness implements AutoCloseable {
      * @param mode enforce, shadow or off
      * @return this builder
      */
-    public Builder add(String name, Filter filter, Mode mode) {
+    public Builder add(String name, Filter filter, FilterMode mode) {
       return add(name, filter, mode, 0);
     }
 
@@ -513,7 +524,7 @@ public final class FilterHarness implements AutoCloseable {
      * @param replayBytes the replay limit in bytes; 0 for proceed at most once
      * @return this builder
      */
-    public Builder add(String name, Filter filter, Mode mode, int replayBytes) {
+    public Builder add(String name, Filter filter, FilterMode mode, int replayBytes) {
       checkName(name);
       requireNonNull(filter, "filter");
       requireNonNull(mode, "mode");
@@ -521,7 +532,15 @@ public final class FilterHarness implements AutoCloseable {
         throw new IllegalArgumentException("replayBytes: " + replayBytes + " (expected: >= 0)");
       }
       plugins.add(
-          services -> new Made(name, filter, mode, Phase.CUSTOM, BodyAccess.none(), replayBytes));
+          services ->
+              new Made(
+                  name,
+                  filter,
+                  mode,
+                  Phase.CUSTOM,
+                  BodyAccess.none(),
+                  replayBytes,
+                  mode == FilterMode.OFF ? null : services.forPlugin(name, mode)));
       return this;
     }
 
@@ -604,7 +623,13 @@ public final class FilterHarness implements AutoCloseable {
       for (Function<TestFilterServices, Made> plugin : plugins) {
         made.add(plugin.apply(services));
       }
-      List<Made> active = made.stream().filter(m -> m.mode() != Mode.OFF).toList();
+      List<Made> active = made.stream().filter(m -> m.mode() != FilterMode.OFF).toList();
+      Map<String, TestFilterServices> pluginServices = new HashMap<>();
+      for (Made m : active) {
+        if (m.services() != null) {
+          pluginServices.putIfAbsent(m.name(), m.services());
+        }
+      }
       checkOrder(active);
       int bufferLimit = -1;
       int replayLimit = 0;
@@ -617,25 +642,26 @@ public final class FilterHarness implements AutoCloseable {
         replayLimit = Math.max(replayLimit, m.replay());
         links.add(
             new ChainRunner.Link(
-                m.name(),
-                Tracing.wrap(m.name(), m.filter()),
-                m.mode() == Mode.SHADOW ? ChainRunner.Mode.SHADOW : ChainRunner.Mode.ENFORCE,
-                m.replay() > 0));
+                m.name(), Tracing.wrap(m.name(), m.filter()), m.mode(), m.replay() > 0));
       }
       return new FilterHarness(
           new ChainRunner(links),
           upstream != null ? upstream : FakeUpstream.respond(200, "ok"),
           services,
+          Map.copyOf(pluginServices),
           timeout,
           bufferLimit,
           replayLimit);
     }
 
     private static <C> Made make(
-        FilterFactory<C> factory, Map<String, ?> config, Mode mode, TestFilterServices services) {
+        FilterFactory<C> factory,
+        Map<String, ?> config,
+        FilterMode mode,
+        TestFilterServices services) {
       String name = checkName(factory.name());
       Phase phase = requireNonNull(factory.phase(), "plugin '" + name + "': phase() returned null");
-      ConfigSchemas.validate(name, factory.configSchema(), config);
+      ConfigCheck.validate(factory, name, config);
       C parsed = factory.parseConfig(ConfigNode.of(config));
       if (parsed == null) {
         throw new IllegalStateException(
@@ -648,15 +674,16 @@ public final class FilterHarness implements AutoCloseable {
         throw new IllegalStateException(
             "plugin '" + name + "': replay " + replay + " (expected: >= 0)");
       }
-      if (mode == Mode.OFF) {
-        return new Made(name, null, mode, phase, bodyAccess, replay);
+      if (mode == FilterMode.OFF) {
+        return new Made(name, null, mode, phase, bodyAccess, replay, null);
       }
-      Filter filter = factory.create(parsed, services.forPlugin(name));
+      TestFilterServices own = services.forPlugin(name, mode);
+      Filter filter = factory.create(parsed, own);
       if (filter == null) {
         throw new IllegalStateException(
             "plugin '" + name + "': create returned null (expected: a Filter)");
       }
-      return new Made(name, filter, mode, phase, bodyAccess, replay);
+      return new Made(name, filter, mode, phase, bodyAccess, replay, own);
     }
 
     private static String checkName(String name) {

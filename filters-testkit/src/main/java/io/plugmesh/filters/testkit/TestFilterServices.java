@@ -3,6 +3,7 @@ package io.plugmesh.filters.testkit;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.FilterMetrics;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,11 +50,22 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
   private final Common common;
   private final String routeName;
   private final String pluginName;
+  private final FilterMode mode;
 
-  private TestFilterServices(Common common, String routeName, String pluginName) {
+  private TestFilterServices(Common common, String routeName, String pluginName, FilterMode mode) {
     this.common = common;
     this.routeName = requireNonNull(routeName, "routeName");
     this.pluginName = requireNonNull(pluginName, "pluginName");
+    this.mode = checkMode(mode);
+  }
+
+  private static FilterMode checkMode(FilterMode mode) {
+    requireNonNull(mode, "mode");
+    if (mode == FilterMode.OFF) {
+      throw new IllegalArgumentException(
+          "mode: OFF (expected: ENFORCE or SHADOW; the proxy creates no filter for an off entry)");
+    }
+    return mode;
   }
 
   /**
@@ -87,14 +99,28 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
   }
 
   /**
-   * Services for another plugin on the same route, sharing this one's time, metrics, log and
-   * blocking executor; {@link #shared} objects stay per plugin.
+   * Services for another plugin on the same route, in {@link FilterMode#ENFORCE enforce} mode,
+   * sharing this one's time, metrics, log and blocking executor; {@link #shared} objects stay per
+   * plugin.
    *
    * @param pluginName the other plugin's name
    * @return sibling services
    */
   public TestFilterServices forPlugin(String pluginName) {
-    return new TestFilterServices(common, routeName, pluginName);
+    return forPlugin(pluginName, FilterMode.ENFORCE);
+  }
+
+  /**
+   * Services for another plugin on the same route in the given mode, sharing this one's time,
+   * metrics, log and blocking executor; {@link #shared} objects stay per plugin.
+   *
+   * @param pluginName the other plugin's name
+   * @param mode what {@link #mode()} tells the plugin: enforce or shadow
+   * @return sibling services
+   * @throws IllegalArgumentException for {@link FilterMode#OFF}, which creates no filter
+   */
+  public TestFilterServices forPlugin(String pluginName, FilterMode mode) {
+    return new TestFilterServices(common, routeName, pluginName, mode);
   }
 
   @Override
@@ -105,6 +131,19 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
   @Override
   public String pluginName() {
     return pluginName;
+  }
+
+  /**
+   * The mode the plugin was set up with: {@link FilterMode#ENFORCE} unless {@link
+   * Builder#mode(FilterMode)} or {@link
+   * FilterHarness.Builder#add(io.plugmesh.filters.FilterFactory, java.util.Map, FilterMode)} said
+   * otherwise.
+   *
+   * @return enforce or shadow
+   */
+  @Override
+  public FilterMode mode() {
+    return mode;
   }
 
   /**
@@ -283,7 +322,13 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
 
   @Override
   public String toString() {
-    return "TestFilterServices{route=" + routeName + ", plugin=" + pluginName + "}";
+    return "TestFilterServices{route="
+        + routeName
+        + ", plugin="
+        + pluginName
+        + ", mode="
+        + mode
+        + "}";
   }
 
   CapturedLogs capturedLogs() {
@@ -308,6 +353,7 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
   public static final class Builder {
     private String routeName = DEFAULT_ROUTE;
     private String pluginName = DEFAULT_PLUGIN;
+    private FilterMode mode = FilterMode.ENFORCE;
     private Instant start = VirtualTime.DEFAULT_START;
     private Executor blockingExecutor = Runnable::run;
 
@@ -332,6 +378,20 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
      */
     public Builder plugin(String pluginName) {
       this.pluginName = requireNonNull(pluginName, "pluginName");
+      return this;
+    }
+
+    /**
+     * The mode filters see in {@link TestFilterServices#mode()}; {@link FilterMode#ENFORCE} by
+     * default. Only what the filter is told: calling a filter directly applies no mode (a {@link
+     * FilterHarness} does, as the proxy).
+     *
+     * @param mode enforce or shadow
+     * @return this builder
+     * @throws IllegalArgumentException for {@link FilterMode#OFF}, which creates no filter
+     */
+    public Builder mode(FilterMode mode) {
+      this.mode = checkMode(mode);
       return this;
     }
 
@@ -365,7 +425,7 @@ public final class TestFilterServices implements FilterServices, AutoCloseable {
      */
     public TestFilterServices build() {
       return new TestFilterServices(
-          new Common(VirtualTime.startingAt(start), blockingExecutor), routeName, pluginName);
+          new Common(VirtualTime.startingAt(start), blockingExecutor), routeName, pluginName, mode);
     }
   }
 }

@@ -17,9 +17,10 @@
  * <ol>
  *   <li>{@link io.plugmesh.filters.testkit.FilterHarness} builds the chain from your {@link
  *       io.plugmesh.filters.FilterFactory} and a config written as plain maps, checking the config
- *       against your JSON Schema first, so schema mistakes show up in unit tests. It also takes a
- *       plain {@link io.plugmesh.filters.Filter}, or several plugins with modes (enforce, shadow,
- *       off).
+ *       against your JSON Schema first with the proxy's own validator, so schema mistakes show up
+ *       in unit tests with the messages an admin would see. It also takes a plain {@link
+ *       io.plugmesh.filters.Filter}, or several plugins with {@link io.plugmesh.filters.FilterMode
+ *       modes} (enforce, shadow, off).
  *   <li>{@link io.plugmesh.filters.testkit.TestRequest} describes a request: method, path, headers,
  *       body, client address, and context attributes such as a preset {@link
  *       io.plugmesh.filters.Principal}.

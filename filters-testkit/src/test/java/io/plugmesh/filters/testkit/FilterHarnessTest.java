@@ -11,6 +11,7 @@ import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.ContextKeys;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.Phase;
@@ -20,12 +21,13 @@ import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.UpstreamException;
-import io.plugmesh.filters.testkit.FilterHarness.Mode;
 import io.plugmesh.filters.testkit.TestResponse.Decision;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,36 @@ class FilterHarnessTest {
               assertThat(entry.level()).isEqualTo(System.Logger.Level.INFO);
               assertThat(entry.message()).isEqualTo("denied /reviews");
             });
+  }
+
+  @Test
+  void filtersSeeTheNormalizedPathTheProxyRoutesOnAndItFollowsARewrite() {
+    AtomicReference<String> before = new AtomicReference<>();
+    AtomicReference<Object> after = new AtomicReference<>();
+    FilterHarness harness =
+        FilterHarness.builder()
+            .add(
+                "rewrite",
+                (HeadersFilter)
+                    request -> {
+                      before.set(request.normalizedPath().orElseThrow());
+                      request.setPath("/files/a%2Fb?x=1");
+                      return RequestDecision.proceed();
+                    })
+            .add(
+                "read",
+                (HeadersFilter)
+                    request -> {
+                      after.set(request.normalizedPath());
+                      return RequestDecision.proceed();
+                    })
+            .build();
+
+    harness.send(TestRequest.get("/public//..//%61dmin/./x?debug=/../1"));
+
+    assertThat(before).hasValue("/admin/x");
+    assertThat(after).hasValue(Optional.empty());
+    assertThat(TestRequest.get("/a/../b?q").toProxyRequest().normalizedPath()).hasValue("/b");
   }
 
   @Test
@@ -216,7 +248,7 @@ class FilterHarnessTest {
                       return chain.proceed(request);
                     });
     FilterHarness harness =
-        FilterHarness.builder().add("careless", careless, Mode.ENFORCE, 2).build();
+        FilterHarness.builder().add("careless", careless, FilterMode.ENFORCE, 2).build();
     TestResponse response = harness.send(TestRequest.post("/", "too long"));
 
     assertThat(response.status()).isEqualTo(500);
@@ -244,7 +276,7 @@ class FilterHarnessTest {
   void shadowModeLetsTheRequestThroughAndRecordsShadow() {
     FilterHarness harness =
         FilterHarness.builder()
-            .add(new TenantFilterFactory(), Map.of("header", "x-tenant"), Mode.SHADOW)
+            .add(new TenantFilterFactory(), Map.of("header", "x-tenant"), FilterMode.SHADOW)
             .build();
     TestResponse response = harness.send(TestRequest.get("/reviews"));
 
@@ -257,10 +289,38 @@ class FilterHarnessTest {
   }
 
   @Test
+  void eachPluginIsCreatedKnowingItsOwnMode() {
+    Map<String, FilterMode> seen = new ConcurrentHashMap<>();
+    class ModeRecorder extends PhaseOnly {
+      ModeRecorder(String name) {
+        super(name, Phase.CUSTOM);
+      }
+
+      @Override
+      public Filter create(Object config, FilterServices services) {
+        seen.put(services.pluginName(), services.mode());
+        return super.create(config, services);
+      }
+    }
+    FilterHarness harness =
+        FilterHarness.builder()
+            .add(new ModeRecorder("enforced"), Map.of())
+            .add(new ModeRecorder("shadowed"), Map.of(), FilterMode.SHADOW)
+            .add(new ModeRecorder("switched-off"), Map.of(), FilterMode.OFF)
+            .build();
+
+    assertThat(seen)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("enforced", FilterMode.ENFORCE, "shadowed", FilterMode.SHADOW));
+    assertThat(harness.services("shadowed").mode()).isEqualTo(FilterMode.SHADOW);
+    assertThat(harness.services("enforced").mode()).isEqualTo(FilterMode.ENFORCE);
+  }
+
+  @Test
   void offModeValidatesConfigButLeavesThePluginOut() {
     FilterHarness harness =
         FilterHarness.builder()
-            .add(new TenantFilterFactory(), Map.of("header", "x-tenant"), Mode.OFF)
+            .add(new TenantFilterFactory(), Map.of("header", "x-tenant"), FilterMode.OFF)
             .build();
     TestResponse response = harness.send(TestRequest.get("/"));
 
@@ -269,7 +329,9 @@ class FilterHarnessTest {
     assertThat(harness.toString()).isEqualTo("upstream");
     assertThatThrownBy(
             () ->
-                FilterHarness.builder().add(new TenantFilterFactory(), Map.of(), Mode.OFF).build())
+                FilterHarness.builder()
+                    .add(new TenantFilterFactory(), Map.of(), FilterMode.OFF)
+                    .build())
         .hasMessageContaining("header");
   }
 

@@ -3,11 +3,11 @@ package io.plugmesh.filters.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.plugmesh.filters.FilterChain;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
-import io.plugmesh.filters.testkit.FilterHarness.Mode;
 import io.plugmesh.filters.testkit.TestResponse.Decision;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,7 +152,7 @@ class HeadersFastPathTest {
         };
     FilterHarness harness =
         FilterHarness.builder()
-            .add("deny", denyWithHook, Mode.SHADOW)
+            .add("deny", denyWithHook, FilterMode.SHADOW)
             .upstream(FakeUpstream.respond(200, "ok"))
             .build();
     TestResponse response = harness.send(TestRequest.get("/"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.plugmesh.filters.FilterMetrics;
+import io.plugmesh.filters.FilterMode;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,18 @@ class TestFilterServicesTest {
     String b = jwt.shared("k", String.class, () -> "jwt's");
     assertThat(a).isEqualTo("rbac's");
     assertThat(b).isEqualTo("jwt's");
+  }
+
+  @Test
+  void modeIsEnforceUnlessToldAndNeverOff() {
+    assertThat(TestFilterServices.create().mode()).isEqualTo(FilterMode.ENFORCE);
+    TestFilterServices shadow = TestFilterServices.builder().mode(FilterMode.SHADOW).build();
+    assertThat(shadow.mode()).isEqualTo(FilterMode.SHADOW);
+    assertThat(shadow.forPlugin("other").mode()).isEqualTo(FilterMode.ENFORCE);
+    assertThat(shadow.forPlugin("other", FilterMode.SHADOW).mode()).isEqualTo(FilterMode.SHADOW);
+    assertThatThrownBy(() -> TestFilterServices.builder().mode(FilterMode.OFF))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected: ENFORCE or SHADOW");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static io.plugmesh.filters.testkit.UpstreamOutcome.respond;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.UpstreamException;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +54,7 @@ class UpstreamAttemptListenerTest {
 
   private FilterHarness harness(FakeUpstream upstream) {
     return FilterHarness.builder()
-        .add("retry", retryWithListener, FilterHarness.Mode.ENFORCE, 1024)
+        .add("retry", retryWithListener, FilterMode.ENFORCE, 1024)
         .upstream(upstream)
         .build();
   }

@@ -7,6 +7,7 @@ import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.RequestContext;
 import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.internal.PathNormalizer;
 import io.plugmesh.kernel.body.RequestBody;
 import io.plugmesh.kernel.http.NettyHeaders;
 import io.plugmesh.kernel.upstream.OutboundRequest;
@@ -27,6 +28,9 @@ public final class KernelRequest implements ProxyRequest, OutboundRequest {
   private final String protocol;
   private final KernelRequestContext context;
   private String path;
+
+  /** {@link #normalizedPath()} of {@link #path}, computed on first use; null until then. */
+  private Optional<String> normalizedPath;
 
   /**
    * Creates the request of one exchange.
@@ -91,6 +95,20 @@ public final class KernelRequest implements ProxyRequest, OutboundRequest {
     return authority;
   }
 
+  /**
+   * The routed path (already normal unless a filter set another), computed once per path: filters
+   * such as rbac ask on every request.
+   */
+  @Override
+  public Optional<String> normalizedPath() {
+    Optional<String> normalized = normalizedPath;
+    if (normalized == null) {
+      normalized = PathNormalizer.normalizeTarget(path);
+      normalizedPath = normalized;
+    }
+    return normalized;
+  }
+
   @Override
   public String path() {
     return path;
@@ -99,6 +117,7 @@ public final class KernelRequest implements ProxyRequest, OutboundRequest {
   @Override
   public void setPath(String pathAndQuery) {
     this.path = checkPath(pathAndQuery);
+    this.normalizedPath = null;
   }
 
   /** Returns a target fit for the request line, or throws naming what is wrong. */

@@ -1,7 +1,7 @@
 package io.plugmesh.kernel.http;
 
-import io.plugmesh.config.route.PathNormalizer;
-import io.plugmesh.config.route.RejectedPathException;
+import io.plugmesh.filters.internal.PathNormalizer;
+import io.plugmesh.filters.internal.RejectedPathException;
 
 /**
  * A request target split for routing: the normalized path and the query as received. An

@@ -113,6 +113,7 @@ class Http1HygieneIT {
         Arguments.of("an encoded slash, lower case", "GET /echo/a%2fb HTTP/1.1\r\nHost: t\r\n\r\n"),
         Arguments.of("an encoded backslash", "GET /echo/a%5Cb HTTP/1.1\r\nHost: t\r\n\r\n"),
         Arguments.of("an encoded NUL", "GET /echo/a%00b HTTP/1.1\r\nHost: t\r\n\r\n"),
+        Arguments.of("a fragment in the target", "GET /echo/m#x HTTP/1.1\r\nHost: t\r\n\r\n"),
         Arguments.of("a target not in origin form", "GET echo/m HTTP/1.1\r\nHost: t\r\n\r\n"),
         Arguments.of("a bad method token", "G(T /echo/m HTTP/1.1\r\nHost: t\r\n\r\n"));
   }

@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.plugmesh.config.Limits;
-import io.plugmesh.config.route.RejectedPathException;
+import io.plugmesh.filters.internal.RejectedPathException;
 import org.junit.jupiter.api.Test;
 
 /** Head checks and target parsing, socket-free (the raw-socket cases are in Http1HygieneIT). */

@@ -11,8 +11,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The routes one listener serves, compiled for matching. The first route whose criteria all hold
- * wins, in table order. Immutable and thread-safe; a new config compiles a new table.
+ * The routes one listener serves, compiled for matching, on paths normalized by {@link
+ * io.plugmesh.filters.internal.PathNormalizer}. The first route whose criteria all hold wins, in
+ * table order. Immutable and thread-safe; a new config compiles a new table.
  *
  * <pre>{@code
  * String path = PathNormalizer.normalize(rawPath);                 // 400 on RejectedPathException
@@ -80,7 +81,9 @@ public final class RouteTable {
    * Finds the first route that matches a request.
    *
    * @param method the request method, e.g. {@code GET}
-   * @param normalizedPath the path from {@link PathNormalizer#normalize}
+   * @param normalizedPath the path from {@link
+   *     io.plugmesh.filters.internal.PathNormalizer#normalize} (what filters see as {@link
+   *     io.plugmesh.filters.ProxyRequest#normalizedPath()})
    * @param authority the {@code :authority} or {@code Host}, with or without port; may be null
    * @param headerLookup a request header's value by lower-case name, null when absent
    * @return the route, or empty (answer 404)

@@ -22,7 +22,6 @@ import java.util.regex.Pattern;
  *     limits}
  * @param overrides per-key limits, first match wins
  * @param headers which rate-limit headers responses carry
- * @param shadow count would-be rejections without rejecting
  * @param maxKeys the most keys kept in memory per route (least recently used go first)
  * @param idleTimeout how long an unused key is kept; null means the longest full-refill time
  * @param redis the Redis settings, required in {@code global} mode, else null
@@ -34,7 +33,6 @@ public record RateLimitConfig(
     LimitSet defaultLimits,
     List<KeyOverride> overrides,
     HeaderStyle headers,
-    boolean shadow,
     int maxKeys,
     Duration idleTimeout,
     Redis redis) {
@@ -169,7 +167,6 @@ public record RateLimitConfig(
    * @param defaultLimits the default-bucket limits or null
    * @param overrides the overrides
    * @param headers the header style
-   * @param shadow whether to only count rejections
    * @param maxKeys the key bound
    * @param idleTimeout the idle timeout or null
    * @param redis the Redis settings or null
@@ -284,7 +281,6 @@ public record RateLimitConfig(
     }
     List<KeyOverride> overrides = node.list("overrides", o -> parseOverride(o, key));
     HeaderStyle headers = node.enumValue("headers", HeaderStyle.DRAFT);
-    boolean shadow = node.bool("shadow", false);
     int maxKeys = node.integer("maxKeys", DEFAULT_MAX_KEYS, 1, MAX_MAX_KEYS);
     Duration idle =
         node.find("idleTimeout").map(n -> n.asDurationAtLeast(MIN_IDLE_TIMEOUT)).orElse(null);
@@ -293,7 +289,7 @@ public record RateLimitConfig(
       throw new ConfigException("redis", "missing (expected: redis settings in global mode)");
     }
     return new RateLimitConfig(
-        mode, key, limits, defaultLimits, overrides, headers, shadow, maxKeys, idle, redis);
+        mode, key, limits, defaultLimits, overrides, headers, maxKeys, idle, redis);
   }
 
   private static KeyOverride parseOverride(ConfigNode override, List<KeyPart> key) {

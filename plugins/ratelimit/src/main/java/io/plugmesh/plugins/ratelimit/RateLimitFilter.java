@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterChain;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
@@ -23,8 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Takes one token per request from the caller's bucket: local buckets answer at once; in global
  * mode Redis is asked asynchronously and, if it does not answer within the route's timeout, the
  * failure policy answers (local fallback buckets, or 503). Requests without a token get 429 with
- * {@code Retry-After} (or pass, counted, in shadow mode); every answer carries the configured
- * rate-limit headers.
+ * {@code Retry-After}; every answer carries the configured rate-limit headers.
+ *
+ * <p>In {@linkplain FilterMode#SHADOW shadow mode} (the route entry's {@code mode}, read from
+ * {@link FilterServices#mode()}) the filter decides as always but its 429 or 503 is counted as
+ * {@code shadow_limited}, carries no response flag, and is dropped by the proxy, which counts and
+ * logs it as a shadow decision and sends the request on; no rate-limit headers are written, so
+ * clients see nothing of a policy on trial.
  */
 final class RateLimitFilter implements Filter {
 
@@ -42,6 +48,7 @@ final class RateLimitFilter implements Filter {
 
   private final RateLimitConfig config;
   private final FilterServices services;
+  private final boolean shadow;
   private final RateLimitMetrics metrics;
   private final LocalBuckets local;
   private final GlobalBuckets global;
@@ -61,6 +68,7 @@ final class RateLimitFilter implements Filter {
       RateLimitConfig config, FilterServices services, LocalBuckets local, GlobalBuckets global) {
     this.config = requireNonNull(config, "config");
     this.services = requireNonNull(services, "services");
+    this.shadow = services.mode() == FilterMode.SHADOW;
     this.metrics = new RateLimitMetrics(services.metrics());
     if (config.mode() == RateLimitConfig.Mode.GLOBAL) {
       this.global = requireNonNull(global, "global");
@@ -137,12 +145,12 @@ final class RateLimitFilter implements Filter {
       return decide(
           request, chain, fallback.tryConsume(key.text(), fallbackLimits), Source.FALLBACK);
     }
-    if (config.shadow()) {
+    if (shadow) {
       metrics.request(Decision.SHADOW_LIMITED, Source.POLICY);
-      return chain.proceed(request);
+    } else {
+      metrics.request(Decision.REJECTED_UNAVAILABLE, Source.POLICY);
+      request.context().addResponseFlag(ResponseFlag.LOCAL_RESPONSE);
     }
-    metrics.request(Decision.REJECTED_UNAVAILABLE, Source.POLICY);
-    request.context().addResponseFlag(ResponseFlag.LOCAL_RESPONSE);
     return CompletableFuture.completedFuture(
         ProxyResponse.builder(UNAVAILABLE_STATUS)
             .header("content-type", "text/plain; charset=utf-8")
@@ -153,10 +161,10 @@ final class RateLimitFilter implements Filter {
 
   private CompletionStage<ProxyResponse> decide(
       ProxyRequest request, FilterChain chain, Outcome outcome, Source source) {
-    if (outcome.allowed() || config.shadow()) {
-      metrics.request(outcome.allowed() ? Decision.ALLOWED : Decision.SHADOW_LIMITED, source);
+    if (outcome.allowed()) {
+      metrics.request(Decision.ALLOWED, source);
       CompletionStage<ProxyResponse> next = chain.proceed(request);
-      if (config.headers() == RateLimitConfig.HeaderStyle.NONE) {
+      if (shadow || config.headers() == RateLimitConfig.HeaderStyle.NONE) {
         return next;
       }
       return next.thenApply(
@@ -165,8 +173,12 @@ final class RateLimitFilter implements Filter {
             return response;
           });
     }
-    metrics.request(Decision.LIMITED, source);
-    request.context().addResponseFlag(ResponseFlag.RATE_LIMITED);
+    if (shadow) {
+      metrics.request(Decision.SHADOW_LIMITED, source);
+    } else {
+      metrics.request(Decision.LIMITED, source);
+      request.context().addResponseFlag(ResponseFlag.RATE_LIMITED);
+    }
     var response =
         ProxyResponse.builder(LIMITED_STATUS)
             .header("content-type", "text/plain; charset=utf-8")
@@ -200,6 +212,11 @@ final class RateLimitFilter implements Filter {
 
   @Override
   public String toString() {
-    return "RateLimitFilter{route=" + services.routeName() + ", mode=" + config.mode() + "}";
+    return "RateLimitFilter{route="
+        + services.routeName()
+        + ", mode="
+        + config.mode()
+        + (shadow ? ", shadow" : "")
+        + "}";
   }
 }

@@ -21,7 +21,7 @@ final class RateLimitMetrics {
     ALLOWED,
     /** It had none and got 429. */
     LIMITED,
-    /** It had none but shadow mode let it through. */
+    /** It had none, or Redis failed closed, but the plugin runs in shadow mode: it went on. */
     SHADOW_LIMITED,
     /** Redis failed and the closed failure policy answered 503. */
     REJECTED_UNAVAILABLE

@@ -1,9 +1,12 @@
 package io.plugmesh.plugins.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.testkit.FilterHarness;
@@ -37,13 +40,25 @@ class RateLimitFilterTest {
     return harness;
   }
 
+  private FilterHarness shadow(Map<String, ?> config) {
+    harness =
+        FilterHarness.builder()
+            .add(new RateLimitFilterFactory(), config, FilterMode.SHADOW)
+            .build();
+    return harness;
+  }
+
   /** A harness whose filter runs in global mode against a scripted shared store. */
   private FilterHarness global(Map<String, ?> config, GlobalBuckets store) {
+    return global(config, store, FilterMode.ENFORCE);
+  }
+
+  private FilterHarness global(Map<String, ?> config, GlobalBuckets store, FilterMode mode) {
     RateLimitConfig parsed = RateLimitConfig.parse(ConfigNode.of(config));
     AtomicReference<Filter> filter = new AtomicReference<>();
     harness =
         FilterHarness.builder()
-            .add(PLUGIN, (request, chain) -> filter.get().filter(request, chain))
+            .add(PLUGIN, (request, chain) -> filter.get().filter(request, chain), mode)
             .build();
     TestFilterServices services = harness.services(PLUGIN);
     LocalBuckets fallback =
@@ -294,17 +309,31 @@ class RateLimitFilterTest {
   // --- shadow and metrics -------------------------------------------------------------------
 
   @Test
-  void shadowCountsWouldBeRejectionsAndLetsThemThrough() {
-    local(Map.of("tokens", 1, "per", "1h", "shadow", true));
+  void inShadowModeWouldBeRejectionsAreCountedAsSuchAndGoOnUntouched() {
+    shadow(Map.of("tokens", 1, "per", "1h"));
 
     assertThat(statuses(3, TestRequest.get("/"))).containsExactly(200, 200, 200);
     TestResponse r = harness.send(TestRequest.get("/"));
     assertThat(r.fromUpstream()).isTrue();
+    // the proxy saw the would-be 429 and let the request go on
+    assertThat(r.decision(PLUGIN)).isEqualTo(TestResponse.Decision.SHADOW);
     assertThat(r.responseFlags()).doesNotContain(ResponseFlag.RATE_LIMITED);
-    assertThat(r.header("ratelimit")).contains("r=0");
+    // a policy on trial tells clients nothing
+    assertThat(r.headers().names()).noneMatch(n -> n.contains("ratelimit"));
     assertThat(count("allowed", "local")).isEqualTo(1);
     assertThat(count("shadow_limited", "local")).isEqualTo(3);
     assertThat(count("limited", "local")).isZero();
+  }
+
+  @Test
+  void theOldShadowFieldIsRejectedByTheSchema() {
+    assertThatThrownBy(() -> local(Map.of("tokens", 1, "per", "1h", "shadow", true)))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("shadow");
+              assertThat(e.problem()).contains("not defined in the schema");
+            });
   }
 
   @Test
@@ -474,5 +503,31 @@ class RateLimitFilterTest {
     assertThat(r.header("retry-after")).isEqualTo("1");
     assertThat(harness.upstream().attempts()).isZero();
     assertThat(count("rejected_unavailable", "policy")).isEqualTo(1);
+  }
+
+  @Test
+  void failClosedInShadowModeCountsAndLetsTheRequestGoOn() {
+    Map<String, Object> closed =
+        Map.of(
+            "mode",
+            "global",
+            "tokens",
+            10,
+            "per",
+            "1h",
+            "redis",
+            Map.of("uri", "redis://127.0.0.1:1", "failurePolicy", "closed"));
+    global(
+        closed,
+        (key, limits) -> CompletableFuture.failedFuture(new IllegalStateException("x")),
+        FilterMode.SHADOW);
+
+    TestResponse r = harness.send(TestRequest.get("/"));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.decision(PLUGIN)).isEqualTo(TestResponse.Decision.SHADOW);
+    assertThat(r.responseFlags()).doesNotContain(ResponseFlag.LOCAL_RESPONSE);
+    assertThat(harness.upstream().attempts()).isEqualTo(1);
+    assertThat(count("shadow_limited", "policy")).isEqualTo(1);
+    assertThat(count("rejected_unavailable", "policy")).isZero();
   }
 }

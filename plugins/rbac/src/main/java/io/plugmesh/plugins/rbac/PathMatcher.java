@@ -18,7 +18,7 @@ sealed interface PathMatcher {
   /**
    * Whether the path matches.
    *
-   * @param normalizedPath a path from {@link PathNormalizer}
+   * @param normalizedPath a path from {@link io.plugmesh.filters.ProxyRequest#normalizedPath()}
    * @return true on a match
    */
   boolean matches(String normalizedPath);

@@ -1,6 +1,7 @@
 package io.plugmesh.plugins.rbac;
 
 import io.plugmesh.filters.ConfigNode;
+import io.plugmesh.filters.ProxyRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -104,11 +105,11 @@ record RbacConfig(List<Rule> rules) {
     String field = node.has("exact") ? "exact" : node.has("prefix") ? "prefix" : "glob";
     ConfigNode valueNode = node.get(field);
     String value = valueNode.asString();
-    Optional<String> normal = PathNormalizer.normalize(value);
+    Optional<String> normal = ProxyRequest.normalizePath(value);
     String checked = field.equals("glob") ? value.replace("*", "x") : value;
     if (value.indexOf('?') >= 0
         || normal.isEmpty()
-        || !PathNormalizer.normalize(checked).orElse("").equals(checked)) {
+        || !ProxyRequest.normalizePath(checked).orElse("").equals(checked)) {
       throw valueNode.invalid(
           "'"
               + value

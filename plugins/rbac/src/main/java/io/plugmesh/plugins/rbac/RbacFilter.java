@@ -17,8 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Decides whether a request may go on: normalizes its path, then a matching deny rule refuses it;
- * otherwise, when allow rules exist, one must match. Refusals are 403 with a body naming the rule.
+ * Decides whether a request may go on, on its {@linkplain ProxyRequest#normalizedPath() normalized
+ * path} (a path without a normal form is refused): a matching deny rule refuses it; otherwise, when
+ * allow rules exist, one must match. Refusals are 403 with a body naming the rule.
  *
  * <p>Counts {@code allowed}, {@code denied} and {@code shadow_denied} per policy (rule name, or
  * {@value #DEFAULT_POLICY} when no rule decided). A refusal counts as {@code denied} when its
@@ -62,7 +63,7 @@ final class RbacFilter implements HeadersFilter {
 
   @Override
   public RequestDecision onRequest(ProxyRequest request) {
-    Optional<String> normalized = PathNormalizer.normalize(request.path());
+    Optional<String> normalized = request.normalizedPath();
     if (normalized.isEmpty()) {
       return deny(
           request,

@@ -2,6 +2,7 @@ package io.plugmesh.plugins.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.testkit.FilterHarness;
@@ -274,10 +275,21 @@ class RbacFilterTest {
     assertThat(status(harness, TestRequest.get("/reviews/42/comments/1"))).isEqualTo(403);
   }
 
-  @Test
-  void pathsThatCannotBeNormalizedAreRefusedEvenWithOnlyDenyRules() {
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/files/a%2Fb",
+        "/files/a%2fb",
+        "/files/a%5Cb",
+        "/files/a\\b",
+        "/files/a%00",
+        "/files/a%zz",
+        "/files/a%2",
+        "/files/a#b"
+      })
+  void pathsThatCannotBeNormalizedAreRefusedEvenWithOnlyDenyRules(String path) {
     FilterHarness harness = harness(deny("nothing", Map.of("methods", List.of("PATCH"))));
-    TestResponse response = harness.send(TestRequest.get("/files/a%2Fb"));
+    TestResponse response = harness.send(TestRequest.get(path));
     assertThat(response.status()).isEqualTo(403);
     assertThat(response.bodyText()).contains("no normal form");
     assertThat(harness.metrics().count("denied", "policy", "path-not-normalizable")).isEqualTo(1);
@@ -293,7 +305,7 @@ class RbacFilterTest {
                     "rules",
                     List.of(
                         deny("no-admin", Map.of("paths", List.of(Map.of("prefix", "/admin")))))),
-                FilterHarness.Mode.SHADOW)
+                FilterMode.SHADOW)
             .build();
     TestResponse response = harness.send(TestRequest.get("/admin"));
     assertThat(response.status()).isEqualTo(200);

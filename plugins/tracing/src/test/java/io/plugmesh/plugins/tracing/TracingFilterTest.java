@@ -14,6 +14,7 @@ import io.opentelemetry.semconv.ServerAttributes;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.ContextKeys;
 import io.plugmesh.filters.Filter;
+import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.ResponseFlag;
 import io.plugmesh.filters.TraceContext;
@@ -65,7 +66,7 @@ class TracingFilterTest {
     this.config = config;
     FilterHarness.Builder b = FilterHarness.builder().route("reviews").add(factory, config);
     if (retryFilter != null) {
-      b.add("retry", retryFilter, FilterHarness.Mode.ENFORCE, 1024);
+      b.add("retry", retryFilter, FilterMode.ENFORCE, 1024);
     }
     harness = b.upstream(upstream).build();
     return harness;

@@ -1,4 +1,4 @@
-package io.plugmesh.config.route;
+package io.plugmesh.filters.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,6 +39,12 @@ class PathNormalizerTest {
     "/a/..b/c, /a/..b/c",
     "/a/.b, /a/.b",
     "/a;b=c/d, /a;b=c/d",
+    "/public//..//admin, /admin",
+    "/public/.%2e/admin, /admin",
+    "/./admin, /admin",
+    "/admin/x/.., /admin/",
+    "/%7euser, /~user",
+    "/Admin, /Admin",
   })
   void normalizes(String raw, String expected) {
     assertThat(PathNormalizer.normalize(raw)).isEqualTo(expected);
@@ -69,6 +75,9 @@ class PathNormalizerTest {
         "/caf\u00e9",
         "reviews",
         "*",
+        "/public%2F..%2Fadmin",
+        "/admin#fragment",
+        "/admin%2",
       })
   void rejects(String raw) {
     assertThatThrownBy(() -> PathNormalizer.normalize(raw))
@@ -82,6 +91,38 @@ class PathNormalizerTest {
     assertThatThrownBy(() -> PathNormalizer.normalize("/x%00"))
         .hasMessage("encoded NUL (%00) at index 2");
     assertThatThrownBy(() -> PathNormalizer.normalize("/x%4")).hasMessageStartingWith("incomplete");
+  }
+
+  @Test
+  void aFragmentIsRejectedNotCut() {
+    // a request target never carries a fragment (RFC 9112 3.2); cutting it would let
+    // "/admin#x" reach an upstream that reads it differently
+    assertThatThrownBy(() -> PathNormalizer.normalize("/admin#x"))
+        .hasMessage("'#' at index 6 (expected: no fragment in a request target)");
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "/admin?x=1, /admin",
+    "/a/../b?x=/../c, /b",
+    "/?x, /",
+    "'', /",
+  })
+  void aTargetLosesItsQuery(String target, String path) {
+    assertThat(PathNormalizer.normalizeTarget(target)).contains(path);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/a%2Fb?x=1", "admin?x", "/a b?x", "/a#b?x"})
+  void aTargetWithoutNormalFormIsEmpty(String target) {
+    assertThat(PathNormalizer.normalizeTarget(target)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/", "/admin", "/a/b/", "/a%20b", "/x/y.json", "/a/..b/c"})
+  void normalizingANormalPathChangesNothing(String path) {
+    assertThat(PathNormalizer.normalize(path)).isEqualTo(path);
+    assertThat(PathNormalizer.normalize(PathNormalizer.normalize(path))).isEqualTo(path);
   }
 
   @Test

@@ -1,9 +1,10 @@
-package io.plugmesh.config.route;
+package io.plugmesh.filters.internal;
 
 /**
- * A request path the proxy refuses to route (answer 400): an encoded slash, backslash or NUL, a
- * malformed percent escape, a control character, or no leading slash. Carries no stack trace; it is
- * a verdict on input, not a program error.
+ * A request path that has no normal form (the proxy answers 400): an encoded slash, backslash or
+ * NUL, a malformed percent escape, a control character, a backslash, a fragment, or no leading
+ * slash. Carries no stack trace; it is a verdict on input, not a program error. Not part of the
+ * API.
  */
 public final class RejectedPathException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -1,26 +1,54 @@
-package io.plugmesh.config.route;
+package io.plugmesh.filters.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Locale;
+import java.util.Optional;
+
 /**
- * Normalizes a request path before routing, the way Envoy does with {@code normalize_path} and
- * {@code merge_slashes} (Istio's default): percent-decodes unreserved characters only, rejects
- * encoded {@code /}, {@code \} and NUL, merges duplicate slashes and removes dot segments (RFC 3986
- * 5.2.4). Routing and the upstream both see the normalized path, so a route guarding {@code /admin}
- * cannot be bypassed with {@code /public/../admin} or {@code //admin}.
+ * The one path normalizer: the proxy routes on its result and hands it upstream, and filters read
+ * it as {@link io.plugmesh.filters.ProxyRequest#normalizedPath()}. It works as Envoy does with
+ * {@code normalize_path} and {@code merge_slashes} (Istio's default): percent-decodes unreserved
+ * characters only, rejects encoded {@code /}, {@code \} and NUL, merges duplicate slashes and
+ * removes dot segments (RFC 3986 5.2.4). So a route or a rule guarding {@code /admin} cannot be
+ * bypassed with {@code /public/../admin}, {@code //admin} or {@code /%61dmin}.
  *
  * <p>Percent escapes that stay encoded are written with upper-case hex digits (RFC 3986 6.2.2.1). A
  * path that is already normal is returned as the same string, without allocating.
+ *
+ * <p>Rejected (no normal form): no leading {@code /}; a control character, space, non-ASCII
+ * character, {@code \} or {@code #}; an encoded {@code /}, {@code \} or NUL ({@code %2F}, {@code
+ * %5C}, {@code %00}); a malformed or incomplete percent escape.
+ *
+ * <p>Not part of the API: plugins use {@link io.plugmesh.filters.ProxyRequest#normalizedPath()} and
+ * {@link io.plugmesh.filters.ProxyRequest#normalizePath(String)}.
  */
 public final class PathNormalizer {
   private PathNormalizer() {}
+
+  /**
+   * Normalizes the path of a request target: cuts the query, then {@link #normalize}s.
+   *
+   * @param pathAndQuery the request target, e.g. {@code /reviews/../admin?x=1}
+   * @return the normalized path without the query, or empty if the path has no normal form
+   */
+  public static Optional<String> normalizeTarget(String pathAndQuery) {
+    requireNonNull(pathAndQuery, "pathAndQuery");
+    int query = pathAndQuery.indexOf('?');
+    String path = query < 0 ? pathAndQuery : pathAndQuery.substring(0, query);
+    try {
+      return Optional.of(normalize(path));
+    } catch (RejectedPathException e) {
+      return Optional.empty();
+    }
+  }
 
   /**
    * Normalizes a path.
    *
    * @param rawPathWithoutQuery the request path as received, without {@code ?query}
    * @return the normalized path, starting with {@code /}; {@code /} for an empty path
-   * @throws RejectedPathException if the path must not be routed (answer 400)
+   * @throws RejectedPathException if the path has no normal form (the proxy answers 400)
    */
   public static String normalize(String rawPathWithoutQuery) {
     requireNonNull(rawPathWithoutQuery, "rawPathWithoutQuery");
@@ -80,6 +108,10 @@ public final class PathNormalizer {
     if (c == '\\') {
       throw new RejectedPathException("'\\' at index " + index);
     }
+    if (c == '#') {
+      throw new RejectedPathException(
+          "'#' at index " + index + " (expected: no fragment in a request target)");
+    }
   }
 
   /** Decodes unreserved escapes, upper-cases the rest, merges slashes. */
@@ -92,9 +124,9 @@ public final class PathNormalizer {
         if (i + 2 >= length) {
           throw new RejectedPathException("incomplete percent escape at index " + i);
         }
-        int hi = Character.digit(path.charAt(i + 1), 16);
-        int lo = Character.digit(path.charAt(i + 2), 16);
-        if (hi < 0 || lo < 0 || path.charAt(i + 1) > 'f' || path.charAt(i + 2) > 'f') {
+        int hi = hex(path.charAt(i + 1));
+        int lo = hex(path.charAt(i + 2));
+        if (hi < 0 || lo < 0) {
           throw new RejectedPathException("invalid percent escape at index " + i);
         }
         char decoded = (char) (hi << 4 | lo);
@@ -103,7 +135,7 @@ public final class PathNormalizer {
               "encoded "
                   + (decoded == 0 ? "NUL" : "'" + decoded + "'")
                   + " (%"
-                  + path.substring(i + 1, i + 3).toUpperCase(java.util.Locale.ROOT)
+                  + path.substring(i + 1, i + 3).toUpperCase(Locale.ROOT)
                   + ") at index "
                   + i);
         }
@@ -124,6 +156,20 @@ public final class PathNormalizer {
       out.append(c);
     }
     return out.toString();
+  }
+
+  /** The value of an ASCII hex digit, or -1. */
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 
   private static boolean isUnreserved(char c) {
