@@ -140,6 +140,11 @@ class DistributionIT {
         // Self-contained: the filter API and PF4J come from the proxy, never from the jar.
         assertThat(jar.getEntry("io/plugmesh/filters/Filter.class")).isNull();
         assertThat(jar.getEntry("org/pf4j/Plugin.class")).isNull();
+        // Nor the proxy's Netty under its own name (it would clash with the proxy's classes); a
+        // plugin whose library needs Netty carries it relocated (ratelimit does).
+        assertThat(jar.stream().map(JarEntry::getName).filter(n -> n.startsWith("io/netty/")))
+            .as("plugin %s bundles io/netty/ classes", id)
+            .isEmpty();
       }
     }
   }

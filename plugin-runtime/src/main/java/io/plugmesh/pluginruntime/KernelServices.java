@@ -114,10 +114,24 @@ public record KernelServices(
     return new KernelServices(registry, metricsPrefix, scheduler, blocking, Clock.systemUTC());
   }
 
+  /**
+   * Daemon threads for the pools plugins use. A pool starts a thread when a task arrives, often
+   * from a plugin's code, and a new thread inherits from its creator the context class loader and
+   * the access-control context of the calling code (protection domains that name the plugin's class
+   * loader): kept by a thread that lives on, they would keep a retired plugin version from ever
+   * being unloaded. These threads take the kernel's class loader and no caller's context.
+   */
+  @SuppressWarnings("removal") // the only way on Java 17 to start a thread without the caller's
+  // access-control context; the security manager itself is never used
   private static ThreadFactory named(String prefix) {
     AtomicInteger count = new AtomicInteger();
+    ClassLoader kernelLoader = KernelServices.class.getClassLoader();
     return task -> {
-      Thread thread = new Thread(task, prefix + count.incrementAndGet());
+      Thread thread =
+          java.security.AccessController.doPrivileged(
+              (java.security.PrivilegedAction<Thread>)
+                  () -> new Thread(task, prefix + count.incrementAndGet()));
+      thread.setContextClassLoader(kernelLoader);
       thread.setDaemon(true);
       return thread;
     };

@@ -2,10 +2,21 @@ package io.plugmesh.pluginruntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plugmesh.filters.FilterMetrics;
 import io.plugmesh.filters.FilterMode;
+import java.lang.ref.WeakReference;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.security.AccessControlContext;
+import java.security.AccessController;
+import java.security.CodeSigner;
+import java.security.CodeSource;
+import java.security.PrivilegedAction;
+import java.security.ProtectionDomain;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +105,57 @@ class KernelFilterServicesTest {
     CompletableFuture<String> thread = new CompletableFuture<>();
     services.blockingExecutor().execute(() -> thread.complete(Thread.currentThread().getName()));
     assertThat(thread.get(10, TimeUnit.SECONDS)).startsWith("plugmesh-blocking-");
+  }
+
+  @Test
+  @SuppressWarnings("removal") // a caller's access-control context, as plugin code on the stack has
+  void poolThreadsStartedFromAPluginDoNotKeepItsClassLoader() throws Exception {
+    WeakReference<ClassLoader> pluginLoader = startPoolThreadsFromAPlugin();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              System.gc();
+              return pluginLoader.get() == null;
+            });
+    assertThat(services.scheduler().schedule(() -> "alive", 0, TimeUnit.MILLISECONDS).get())
+        .isEqualTo("alive");
+  }
+
+  /**
+   * Runs the first scheduler and blocking tasks (which start the pools' threads) as a plugin would:
+   * with its class loader as context class loader and its protection domain on the stack.
+   */
+  @SuppressWarnings("removal")
+  private WeakReference<ClassLoader> startPoolThreadsFromAPlugin() throws Exception {
+    ClassLoader loader = new URLClassLoader(new URL[0], null);
+    ProtectionDomain plugin =
+        new ProtectionDomain(new CodeSource(null, (CodeSigner[]) null), null, loader, null);
+    Thread caller =
+        new Thread(
+            () ->
+                AccessController.doPrivileged(
+                    (PrivilegedAction<Void>)
+                        () -> {
+                          try {
+                            services
+                                .scheduler()
+                                .schedule(() -> null, 0, TimeUnit.MILLISECONDS)
+                                .get(10, TimeUnit.SECONDS);
+                            CompletableFuture.runAsync(() -> {}, services.blockingExecutor())
+                                .get(10, TimeUnit.SECONDS);
+                          } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                          }
+                          return null;
+                        },
+                    new AccessControlContext(new ProtectionDomain[] {plugin})));
+    caller.setContextClassLoader(loader);
+    caller.start();
+    caller.join(TimeUnit.SECONDS.toMillis(20));
+    assertThat(caller.isAlive()).isFalse();
+    return new WeakReference<>(loader);
   }
 
   @Test

@@ -52,7 +52,7 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
             services::nanoTime);
     RedisConnection connection =
         services.shared(
-            "redis:" + redis.uri(), RedisConnection.class, () -> new RedisConnection(redis.uri()));
+            "redis:" + redis.uri(), RedisConnection.class, () -> RedisConnection.open(redis.uri()));
     GlobalBuckets buckets =
         new RedisBuckets(
             connection,

@@ -43,12 +43,30 @@ final class RedisBuckets implements GlobalBuckets {
   @Override
   public CompletableFuture<Outcome> tryConsume(String key, LimitSet limits) {
     AsyncProxyManager<byte[]> manager = connection.proxyManager();
+    if (manager != null) {
+      return tryConsume(manager, key, limits);
+    }
+    if (!connection.firstAttempt().isDone()) {
+      // A new connection (e.g. of a plugin version just loaded): wait for it, within the
+      // route's timeout like any Redis call.
+      return connection.firstAttempt().thenCompose(done -> tryConsumeIfConnected(key, limits));
+    }
+    return tryConsumeIfConnected(key, limits);
+  }
+
+  private CompletableFuture<Outcome> tryConsumeIfConnected(String key, LimitSet limits) {
+    AsyncProxyManager<byte[]> manager = connection.proxyManager();
     if (manager == null) {
       return CompletableFuture.failedFuture(
           new BackendUnavailableException(
               "not connected to Redis yet"
                   + (connection.lastError() == null ? "" : ": " + connection.lastError())));
     }
+    return tryConsume(manager, key, limits);
+  }
+
+  private CompletableFuture<Outcome> tryConsume(
+      AsyncProxyManager<byte[]> manager, String key, LimitSet limits) {
     String redisKey = prefix + limits.id() + ":" + key;
     AsyncBucketProxy bucket =
         proxies.get(

@@ -15,17 +15,27 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One Redis connection shared by every route and config version of the plugin (through {@link
  * io.plugmesh.filters.FilterServices#shared}), closed when the plugin unloads. Commands are
  * asynchronous; while the connection is down they fail at once (never queued), the connection comes
- * back by itself, and a first connection that fails is tried again.
+ * back by itself, and a first connection that fails is tried again. Commands asked for while the
+ * first connection is being made wait for it (a new plugin version connects while routes move to
+ * it).
+ *
+ * <p>The client runs on the plugin's own copy of Netty (relocated into the plugin jar), so each
+ * loaded version of the plugin has its own. Its threads are the client's; on a proxy thread (the
+ * one that creates or closes the connection) the plugin's Netty leaves no thread-local behind, or
+ * that thread would keep an unloaded version's classes.
  */
 final class RedisConnection implements AutoCloseable {
 
@@ -56,24 +66,59 @@ final class RedisConnection implements AutoCloseable {
   /** A full bucket stays in Redis this long after its last write: 60s. */
   static final Duration KEEP_FULL_BUCKET = Duration.ofSeconds(60);
 
+  /**
+   * How long {@link #open} waits for the first connection: 1s, as long as connecting may take. The
+   * chains of a new config version (or of a plugin version just loaded) are built with a connected
+   * client and the proxy switches to them after that; requests that still find it connecting wait
+   * for it within their route's timeout.
+   */
+  static final Duration FIRST_CONNECTION_WAIT = CONNECT_TIMEOUT;
+
   /** How long closing waits for the client's threads: 2s. */
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+
+  /**
+   * Whether Netty is the plugin's own copy (in the plugin jar), not the proxy's (as when the
+   * module's classes run in its tests).
+   */
+  private static final boolean OWN_NETTY =
+      FastThreadLocal.class.getClassLoader() == RedisConnection.class.getClassLoader();
 
   private final RedisURI redisUri;
   private final ClientResources resources;
   private final RedisClient client;
   private final AtomicBoolean connecting = new AtomicBoolean();
+  private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
   private volatile StatefulRedisConnection<byte[], byte[]> connection;
   private volatile AsyncProxyManager<byte[]> proxyManager;
   private volatile boolean closed;
   private volatile Throwable lastError;
 
   /**
+   * Creates the client and waits up to {@link #FIRST_CONNECTION_WAIT} for its first connection; a
+   * failed or slower one goes on in the background.
+   *
+   * @param uri the Redis URI
+   * @return the connection, connected unless the first attempt failed or is still running
+   */
+  static RedisConnection open(URI uri) {
+    RedisConnection connection = new RedisConnection(uri);
+    try {
+      connection.firstAttempt.get(FIRST_CONNECTION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Requests wait for it or take the failure policy; the client keeps trying.
+    }
+    return connection;
+  }
+
+  /**
    * Creates the client and starts connecting (asynchronously).
    *
    * @param uri the Redis URI
    */
-  RedisConnection(URI uri) {
+  private RedisConnection(URI uri) {
     requireNonNull(uri, "uri");
     // Lettuce loads some classes (JFR events) through the context class loader, and its threads
     // inherit it: make it the plugin's own while the client is created and connects.
@@ -104,6 +149,7 @@ final class RedisConnection implements AutoCloseable {
       connect();
     } finally {
       thread.setContextClassLoader(previous);
+      leaveNoThreadLocals();
     }
   }
 
@@ -119,29 +165,36 @@ final class RedisConnection implements AutoCloseable {
     }
     pending.whenComplete(
         (c, error) -> {
-          connecting.set(false);
-          if (error != null) {
-            lastError = error;
-            if (!closed) {
-              resources
-                  .eventExecutorGroup()
-                  .schedule(this::connect, RECONNECT_MAX_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            return;
+          try {
+            connected(c, error);
+          } finally {
+            firstAttempt.complete(null);
           }
-          if (closed) {
-            c.closeAsync();
-            return;
-          }
-          proxyManager =
-              Bucket4jLettuce.casBasedBuilder(c)
-                  .expirationAfterWrite(
-                      ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
-                          KEEP_FULL_BUCKET))
-                  .build()
-                  .asAsync();
-          connection = c;
         });
+  }
+
+  private void connected(StatefulRedisConnection<byte[], byte[]> c, Throwable error) {
+    connecting.set(false);
+    if (error != null) {
+      lastError = error;
+      if (!closed) {
+        resources
+            .eventExecutorGroup()
+            .schedule(this::connect, RECONNECT_MAX_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      return;
+    }
+    if (closed) {
+      c.closeAsync();
+      return;
+    }
+    proxyManager =
+        Bucket4jLettuce.casBasedBuilder(c)
+            .expirationAfterWrite(
+                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKET))
+            .build()
+            .asAsync();
+    connection = c;
   }
 
   /**
@@ -151,6 +204,15 @@ final class RedisConnection implements AutoCloseable {
    */
   AsyncProxyManager<byte[]> proxyManager() {
     return proxyManager;
+  }
+
+  /**
+   * Completes when the first connection attempt ended, made or failed (at once after it).
+   *
+   * @return the stage; never fails
+   */
+  CompletableFuture<Void> firstAttempt() {
+    return firstAttempt;
   }
 
   /**
@@ -176,12 +238,23 @@ final class RedisConnection implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    StatefulRedisConnection<byte[], byte[]> c = connection;
-    if (c != null) {
-      c.close();
+    try {
+      StatefulRedisConnection<byte[], byte[]> c = connection;
+      if (c != null) {
+        c.close();
+      }
+      client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+      resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } finally {
+      leaveNoThreadLocals();
     }
-    client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
-    resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Drops what the plugin's own Netty keeps for the current thread, a thread of the proxy. */
+  private static void leaveNoThreadLocals() {
+    if (OWN_NETTY) {
+      FastThreadLocal.removeAll();
+    }
   }
 
   @Override

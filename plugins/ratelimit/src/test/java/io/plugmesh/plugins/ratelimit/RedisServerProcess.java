@@ -136,6 +136,41 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   /**
+   * How many clients are connected now, not counting the connection that asks.
+   *
+   * @return the count from {@code INFO clients}
+   * @throws IOException if the server does not answer
+   */
+  public int connectedClients() throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(1000);
+      OutputStream out = socket.getOutputStream();
+      out.write("INFO clients\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder header = new StringBuilder();
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) {
+          throw new IOException("INFO clients: connection closed");
+        }
+        header.append((char) c);
+      }
+      if (header.charAt(0) != '$') {
+        throw new IOException("INFO clients: unexpected reply " + header);
+      }
+      int length = Integer.parseInt(header.toString().trim().substring(1));
+      String info = new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+      for (String line : info.split("\r\n")) {
+        if (line.startsWith("connected_clients:")) {
+          return Integer.parseInt(line.substring("connected_clients:".length()).trim()) - 1;
+        }
+      }
+      throw new IOException("INFO clients: no connected_clients in " + info);
+    }
+  }
+
+  /**
    * The server's port.
    *
    * @return the port

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +23,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 /** Helpers for the loopback tests: test-only filters, the built plugin jar, metrics. */
 final class TestSupport {
@@ -105,20 +111,49 @@ final class TestSupport {
 
   /** Copies the built plugin jar into a fresh folder for {@code startWithPlugins}. */
   static Path pluginFolder(Path temp) throws Exception {
-    Path jar;
-    try (Stream<Path> files = Files.list(Path.of("target"))) {
-      jar =
-          files
-              .filter(p -> p.getFileName().toString().matches("ratelimit-.*-plugin\\.jar"))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException(
-                          "target/ratelimit-*-plugin.jar is missing (run the package phase)"));
-    }
+    Path jar = pluginJar();
     Path folder = Files.createDirectories(temp.resolve("plugins"));
     Files.copy(jar, folder.resolve(jar.getFileName()));
     return folder;
+  }
+
+  /** The plugin jar the package phase built: {@code target/ratelimit-<version>-plugin.jar}. */
+  static Path pluginJar() throws Exception {
+    try (Stream<Path> files = Files.list(Path.of("target"))) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("ratelimit-.*-plugin\\.jar"))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "target/ratelimit-*-plugin.jar is missing (run the package phase)"));
+    }
+  }
+
+  /**
+   * Writes {@code target} as a copy of the built plugin jar that declares {@code version} as its
+   * {@code Plugin-Version}: the same plugin, released again.
+   */
+  static Path pluginJarWithVersion(String version, Path target) throws Exception {
+    // Written beside the target under a name the proxy ignores, then moved into place in one step
+    // so the proxy never reads a half-written jar.
+    Path copy = Files.createTempFile(target.getParent(), ".ratelimit-", ".part");
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(pluginJar()));
+        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(copy))) {
+      for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+        out.putNextEntry(new ZipEntry(entry.getName()));
+        if (entry.getName().equals(JarFile.MANIFEST_NAME)) {
+          Manifest manifest = new Manifest(in);
+          manifest.getMainAttributes().putValue("Plugin-Version", version);
+          manifest.write(out);
+        } else {
+          in.transferTo(out);
+        }
+        out.closeEntry();
+      }
+    }
+    return Files.move(
+        copy, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Sends {@code n} requests at once (HTTP/1.1, one connection each) and waits for all. */
