@@ -1,5 +1,7 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.Principal;
+import io.plugmesh.filters.advanced.TraceContext;
 import java.net.InetSocketAddress;
 
 /** Well-known {@link RequestContext} keys, set by the proxy or by the plugins named. */

@@ -1,5 +1,6 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.concurrent.CompletionStage;
 
 /** The rest of a route's chain as seen by one filter: the next filters, then the upstream. */

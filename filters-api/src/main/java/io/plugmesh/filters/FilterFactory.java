@@ -1,5 +1,6 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.BodyAccess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

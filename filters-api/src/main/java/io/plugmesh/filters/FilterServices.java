@@ -1,5 +1,6 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.FilterMode;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,5 +1,6 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.BodyAccess;
 import io.plugmesh.filters.internal.PathNormalizer;
 import java.util.Optional;
 

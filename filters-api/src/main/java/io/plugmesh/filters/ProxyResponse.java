@@ -1,5 +1,6 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.LocalResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 

@@ -1,5 +1,10 @@
 package io.plugmesh.filters;
 
+import io.plugmesh.filters.advanced.ResponseFlag;
+import io.plugmesh.filters.advanced.Unstable;
+import io.plugmesh.filters.advanced.UpstreamAttempt;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;

@@ -20,10 +20,14 @@
  *       attempt (a retry makes several), e.g. to open a client span and inject its trace headers.
  *   <li>{@link io.plugmesh.filters.FilterServices} gives a filter its clock, scheduler, blocking
  *       executor, metrics, logger, caches shared across config versions, and its route entry's
- *       {@link io.plugmesh.filters.FilterMode} (enforce or shadow).
+ *       {@link io.plugmesh.filters.advanced.FilterMode} (enforce or shadow).
  *   <li>{@link io.plugmesh.filters.ProxyRequest#normalizedPath()} is the path the proxy routed on;
  *       match paths against it, never against the raw target.
  * </ol>
+ *
+ * <p>This package is the core a first filter needs. Bodies, identities, trace context, response
+ * flags, upstream attempts and a filter's own mode are in {@link io.plugmesh.filters.advanced};
+ * parts marked {@link io.plugmesh.filters.advanced.Unstable} may still change.
  *
  * <p>Test a filter without sockets with the {@code filters-testkit} module.
  *

@@ -3,8 +3,8 @@ package io.plugmesh.pluginruntime;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.FilterMetrics;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;

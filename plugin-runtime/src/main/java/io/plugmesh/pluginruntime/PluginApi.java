@@ -9,7 +9,7 @@ public final class PluginApi {
    * The plugin API version the proxy, the control service and plugmeshctl offer. Plugin jars are
    * refused when their {@code Plugin-Requires} range does not contain it.
    */
-  public static final String VERSION = "0.1.0";
+  public static final String VERSION = "0.2.0";
 
   private PluginApi() {}
 }

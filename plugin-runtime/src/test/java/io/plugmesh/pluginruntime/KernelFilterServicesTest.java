@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plugmesh.filters.FilterMetrics;
-import io.plugmesh.filters.FilterMode;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.lang.ref.WeakReference;
 import java.net.URL;
 import java.net.URLClassLoader;

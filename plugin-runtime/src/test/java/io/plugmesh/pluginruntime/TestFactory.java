@@ -1,11 +1,11 @@
 package io.plugmesh.pluginruntime;
 
-import io.plugmesh.filters.BodyAccess;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
+import io.plugmesh.filters.advanced.BodyAccess;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 

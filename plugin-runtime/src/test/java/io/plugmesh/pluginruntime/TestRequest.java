@@ -5,7 +5,7 @@ import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestContext;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.filters.internal.ChainRunner;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,11 +1,11 @@
 package io.plugmesh.benchmarks.chain;
 
 import io.plugmesh.filters.Filter;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
+import io.plugmesh.filters.advanced.FilterMode;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.filters.testkit.TestRequest;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package com.example.hello;
 import io.plugmesh.filters.ContextKeys;
 import io.plugmesh.filters.FilterMetrics;
 import io.plugmesh.filters.HeadersFilter;
-import io.plugmesh.filters.Principal;
+import io.plugmesh.filters.advanced.Principal;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;

@@ -2,7 +2,7 @@ package com.example.hello;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.filters.Principal;
+import io.plugmesh.filters.advanced.Principal;
 import io.plugmesh.filters.testkit.FilterHarness;
 import io.plugmesh.filters.testkit.TestRequest;
 import io.plugmesh.filters.testkit.TestResponse;

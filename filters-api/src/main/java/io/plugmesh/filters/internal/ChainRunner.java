@@ -4,12 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterChain;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.FilterMode;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -39,7 +39,9 @@ public final class FakeUpstream {
    */
   public static final int MAX_ATTEMPTS = 10_000;
 
-  /** The endpoint attempts report to {@link io.plugmesh.filters.UpstreamAttemptListener}s. */
+  /**
+   * The endpoint attempts report to {@link io.plugmesh.filters.advanced.UpstreamAttemptListener}s.
+   */
   public static final String DEFAULT_ENDPOINT = "upstream.test:80";
 
   private final Deque<UpstreamOutcome> script = new ArrayDeque<>();
@@ -141,8 +143,9 @@ public final class FakeUpstream {
   }
 
   /**
-   * Sets the {@code host:port} that {@linkplain io.plugmesh.filters.UpstreamAttempt#endpoint()
-   * attempts} report; {@value #DEFAULT_ENDPOINT} by default.
+   * Sets the {@code host:port} that {@linkplain
+   * io.plugmesh.filters.advanced.UpstreamAttempt#endpoint() attempts} report; {@value
+   * #DEFAULT_ENDPOINT} by default.
    *
    * @param hostPort the endpoint
    * @return this upstream

@@ -2,15 +2,15 @@ package io.plugmesh.filters.testkit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.filters.BodyAccess;
 import io.plugmesh.filters.ConfigNode;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.BodyAccess;
+import io.plugmesh.filters.advanced.FilterMode;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.filters.internal.FilterFailure;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.plugmesh.filters.testkit;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.FilterMetrics;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.plugmesh.filters.ContextKey;
 import io.plugmesh.filters.ContextKeys;
 import io.plugmesh.filters.Headers;
-import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ProxyRequest;
+import io.plugmesh.filters.advanced.Principal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -262,8 +262,8 @@ public final class TestRequest {
 
   /**
    * Makes {@link ProxyRequest#body()} present even when no filter in the chain declared {@link
-   * io.plugmesh.filters.BodyAccess#buffered(int) buffered} body access (normally it is present only
-   * then, as in the proxy).
+   * io.plugmesh.filters.advanced.BodyAccess#buffered(int) buffered} body access (normally it is
+   * present only then, as in the proxy).
    *
    * @return a changed copy
    */

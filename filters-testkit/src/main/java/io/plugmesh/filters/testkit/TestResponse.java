@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -30,10 +30,11 @@ import java.util.Set;
  *       without replay): status {@value #FILTER_FAILURE_STATUS}, {@link #failedPlugin()} names the
  *       plugin, {@code failure()} is the proxy's error whose message names the plugin and whose
  *       cause is the filter's own exception;
- *   <li>an upstream failure nothing handled: the {@link io.plugmesh.filters.UpstreamException}'s
- *       {@linkplain io.plugmesh.filters.UpstreamException.Kind#status() status} (503 or 504), its
- *       {@linkplain io.plugmesh.filters.UpstreamException.Kind#flag() response flag} added, and
- *       {@code failure()} is the {@code UpstreamException} itself.
+ *   <li>an upstream failure nothing handled: the {@link
+ *       io.plugmesh.filters.advanced.UpstreamException}'s {@linkplain
+ *       io.plugmesh.filters.advanced.UpstreamException.Kind#status() status} (503 or 504), its
+ *       {@linkplain io.plugmesh.filters.advanced.UpstreamException.Kind#flag() response flag}
+ *       added, and {@code failure()} is the {@code UpstreamException} itself.
  * </ul>
  *
  * <p>Failed responses have no headers and an empty body.

@@ -2,7 +2,7 @@ package io.plugmesh.filters.testkit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -26,7 +26,7 @@ public final class UpstreamRequest {
     PENDING,
     /** The upstream responded. */
     RESPONDED,
-    /** The attempt failed with an {@link io.plugmesh.filters.UpstreamException}. */
+    /** The attempt failed with an {@link io.plugmesh.filters.advanced.UpstreamException}. */
     FAILED,
     /** The chain cancelled the attempt before it had an outcome. */
     CANCELLED

@@ -19,18 +19,18 @@
  *       io.plugmesh.filters.FilterFactory} and a config written as plain maps, checking the config
  *       against your JSON Schema first with the proxy's own validator, so schema mistakes show up
  *       in unit tests with the messages an admin would see. It also takes a plain {@link
- *       io.plugmesh.filters.Filter}, or several plugins with {@link io.plugmesh.filters.FilterMode
- *       modes} (enforce, shadow, off).
+ *       io.plugmesh.filters.Filter}, or several plugins with {@link
+ *       io.plugmesh.filters.advanced.FilterMode modes} (enforce, shadow, off).
  *   <li>{@link io.plugmesh.filters.testkit.TestRequest} describes a request: method, path, headers,
  *       body, client address, and context attributes such as a preset {@link
- *       io.plugmesh.filters.Principal}.
+ *       io.plugmesh.filters.advanced.Principal}.
  *   <li>{@link io.plugmesh.filters.testkit.TestResponse} is what came back: status, headers, body,
  *       whether it came from the upstream, which plugin answered, each plugin's decision, the
  *       response flags, and the failure if a filter failed.
  *   <li>{@link io.plugmesh.filters.testkit.FakeUpstream} answers as scripted ({@link
  *       io.plugmesh.filters.testkit.UpstreamOutcome}: respond, fail with an {@link
- *       io.plugmesh.filters.UpstreamException}, hang, after a delay) and records every {@link
- *       io.plugmesh.filters.testkit.UpstreamRequest} that reached it.
+ *       io.plugmesh.filters.advanced.UpstreamException}, hang, after a delay) and records every
+ *       {@link io.plugmesh.filters.testkit.UpstreamRequest} that reached it.
  *   <li>{@link io.plugmesh.filters.testkit.VirtualTime} drives the plugins' clock, {@code
  *       nanoTime()} and scheduler: nothing happens until the test calls {@link
  *       io.plugmesh.filters.testkit.FilterHarness#advance(java.time.Duration) advance}.

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

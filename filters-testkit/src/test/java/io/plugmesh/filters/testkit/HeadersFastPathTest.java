@@ -3,11 +3,11 @@ package io.plugmesh.filters.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.plugmesh.filters.FilterChain;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
+import io.plugmesh.filters.advanced.FilterMode;
 import io.plugmesh.filters.testkit.TestResponse.Decision;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

@@ -8,7 +8,7 @@ import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 
 /** A plugin as an author would write it: answers 401 when a header is missing. */
 final class TenantFilterFactory implements FilterFactory<TenantFilterFactory.Config> {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.plugmesh.filters.FilterMetrics;
-import io.plugmesh.filters.FilterMode;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;

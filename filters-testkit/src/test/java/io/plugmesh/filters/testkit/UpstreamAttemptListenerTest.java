@@ -6,8 +6,8 @@ import static io.plugmesh.filters.testkit.UpstreamOutcome.respond;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.plugmesh.filters.Filter;
-import io.plugmesh.filters.FilterMode;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.FilterMode;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -2,8 +2,8 @@ package io.plugmesh.kernel.chain;
 
 import io.netty.channel.EventLoop;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.ResponseFlag;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.ResponseFlag;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.filters.internal.FilterFailure;
 import io.plugmesh.pluginruntime.BuiltChain;

@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
-import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
 import io.plugmesh.kernel.http.NettyHeaders;
 import io.plugmesh.kernel.upstream.OutboundRequest;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.plugmesh.filters.Headers;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.RequestContext;
-import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
 import io.plugmesh.filters.internal.PathNormalizer;
 import io.plugmesh.kernel.body.RequestBody;
 import io.plugmesh.kernel.http.NettyHeaders;

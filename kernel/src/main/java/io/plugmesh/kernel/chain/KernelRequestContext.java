@@ -2,8 +2,8 @@ package io.plugmesh.kernel.chain;
 
 import io.plugmesh.filters.ContextKey;
 import io.plugmesh.filters.RequestContext;
-import io.plugmesh.filters.ResponseFlag;
-import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.ResponseFlag;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
 import io.plugmesh.kernel.upstream.OutboundRequest;
 import java.util.ArrayList;
 import java.util.EnumSet;

@@ -6,7 +6,7 @@ import io.plugmesh.config.CircuitBreakerConfig;
 import io.plugmesh.config.ClusterConfig;
 import io.plugmesh.config.EndpointConfig;
 import io.plugmesh.config.OutlierDetectionConfig;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;

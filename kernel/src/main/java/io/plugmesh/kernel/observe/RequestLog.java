@@ -2,7 +2,7 @@ package io.plugmesh.kernel.observe;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumSet;

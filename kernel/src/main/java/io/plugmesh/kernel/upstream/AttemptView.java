@@ -1,15 +1,17 @@
 package io.plugmesh.kernel.upstream;
 
 import io.plugmesh.filters.Headers;
-import io.plugmesh.filters.UpstreamAttempt;
-import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.UpstreamAttempt;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What {@link io.plugmesh.filters.UpstreamAttemptListener}s see of one {@link Attempt}. */
+/**
+ * What {@link io.plugmesh.filters.advanced.UpstreamAttemptListener}s see of one {@link Attempt}.
+ */
 final class AttemptView implements UpstreamAttempt {
   private static final Logger log = LoggerFactory.getLogger(AttemptView.class);
 

@@ -3,7 +3,7 @@ package io.plugmesh.kernel.upstream;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.kernel.tls.CertificateSource;
 import io.plugmesh.kernel.tls.UpstreamTlsContexts;
 

@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.kernel.cluster.ClusterHealth;
 import io.plugmesh.kernel.tls.CertificateSource;
 import java.util.ArrayDeque;

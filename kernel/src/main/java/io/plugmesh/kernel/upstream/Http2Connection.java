@@ -21,7 +21,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.kernel.tls.CertificateSource;
 import javax.net.ssl.SSLException;
 

@@ -3,7 +3,7 @@ package io.plugmesh.kernel.upstream;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.plugmesh.filters.Headers;
-import io.plugmesh.filters.UpstreamAttemptListener;
+import io.plugmesh.filters.advanced.UpstreamAttemptListener;
 import java.util.List;
 
 /**

@@ -8,7 +8,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.plugmesh.config.UpstreamProtocol;
-import io.plugmesh.filters.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.kernel.tls.UpstreamTlsContexts;
 import java.net.ConnectException;
 import java.util.HashMap;

@@ -10,7 +10,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.kernel.observe.ProxyMetrics;
 import io.plugmesh.kernel.observe.RequestLog;
 import java.net.URI;

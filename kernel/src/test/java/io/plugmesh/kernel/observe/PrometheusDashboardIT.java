@@ -9,7 +9,7 @@ import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.kernel.testing.KernelFixture;
 import io.plugmesh.kernel.testing.TestUpstream;
 import java.io.File;

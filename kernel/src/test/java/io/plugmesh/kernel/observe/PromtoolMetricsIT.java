@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

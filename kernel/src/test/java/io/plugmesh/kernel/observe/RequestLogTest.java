@@ -3,7 +3,7 @@ package io.plugmesh.kernel.observe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;

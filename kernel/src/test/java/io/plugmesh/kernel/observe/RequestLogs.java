@@ -1,6 +1,6 @@
 package io.plugmesh.kernel.observe;
 
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.time.Instant;
 import java.util.Set;
 

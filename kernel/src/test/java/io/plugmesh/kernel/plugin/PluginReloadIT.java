@@ -109,7 +109,7 @@ class PluginReloadIT {
   @Test
   void aNewerJarDroppedInMovesRoutesAfterInFlightRequestsAndReleasesTheOldClasses()
       throws Exception {
-    versionedJar("versioned-1.0.0.jar", "1.0.0", ">=0.1.0 & <0.2.0", "one");
+    versionedJar("versioned-1.0.0.jar", "1.0.0", ">=0.2.0 & <0.3.0", "one");
     proxy = KernelFixture.startWithPlugins(config(true), plugins);
     watcher = PluginDirectoryWatcher.start(proxy.kernel, 100);
     assertThat(version(proxy.get("main", "/echo"))).isEqualTo("one");
@@ -127,7 +127,7 @@ class PluginReloadIT {
         .atMost(WAIT)
         .until(() -> upstream.seen().stream().anyMatch(s -> s.uri().contains("/delay/")));
 
-    versionedJar("versioned-1.1.0.jar", "1.1.0", ">=0.1.0 & <0.2.0", "two");
+    versionedJar("versioned-1.1.0.jar", "1.1.0", ">=0.2.0 & <0.3.0", "two");
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(50))
@@ -214,7 +214,7 @@ class PluginReloadIT {
     assertThat(failed.get("error").asString())
         .isEqualTo(
             "requires plugin API '>=9.0.0' (expected: a range that includes this kernel's plugin"
-                + " API 0.1.0)");
+                + " API 0.2.0)");
 
     HttpResponse<String> get =
         proxy.client.send(

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.plugmesh.filters.Principal;
+import io.plugmesh.filters.advanced.Principal;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;

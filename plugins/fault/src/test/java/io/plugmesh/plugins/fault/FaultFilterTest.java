@@ -2,7 +2,7 @@ package io.plugmesh.plugins.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.filters.testkit.FilterHarness;
 import io.plugmesh.filters.testkit.TestRequest;
 import io.plugmesh.filters.testkit.TestResponse;

@@ -3,8 +3,8 @@ package io.plugmesh.plugins.ratelimit;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.ContextKeys;
-import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ProxyRequest;
+import io.plugmesh.filters.advanced.Principal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;

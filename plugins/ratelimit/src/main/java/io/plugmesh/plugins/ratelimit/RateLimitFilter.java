@@ -4,11 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterChain;
-import io.plugmesh.filters.FilterMode;
 import io.plugmesh.filters.FilterServices;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.FilterMode;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.plugins.ratelimit.RateLimitMetrics.BackendError;
 import io.plugmesh.plugins.ratelimit.RateLimitMetrics.Decision;
 import io.plugmesh.plugins.ratelimit.RateLimitMetrics.Source;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
-import io.plugmesh.filters.FilterMode;
+import io.plugmesh.filters.advanced.FilterMode;
 import io.plugmesh.filters.testkit.FilterHarness;
 import java.time.Duration;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package io.plugmesh.plugins.rbac;
 
 import static java.util.Objects.requireNonNull;
 
-import io.plugmesh.filters.Principal;
+import io.plugmesh.filters.advanced.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.plugmesh.plugins.rbac;
 
 import io.plugmesh.filters.ContextKeys;
-import io.plugmesh.filters.Principal;
 import io.plugmesh.filters.ProxyRequest;
+import io.plugmesh.filters.advanced.Principal;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;

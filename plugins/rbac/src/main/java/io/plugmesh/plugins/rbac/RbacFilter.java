@@ -9,7 +9,7 @@ import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.ProxyRequest;
 import io.plugmesh.filters.ProxyResponse;
 import io.plugmesh.filters.RequestDecision;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.Map;

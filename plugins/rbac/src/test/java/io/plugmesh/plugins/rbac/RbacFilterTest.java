@@ -2,9 +2,9 @@ package io.plugmesh.plugins.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.filters.FilterMode;
-import io.plugmesh.filters.Principal;
-import io.plugmesh.filters.ResponseFlag;
+import io.plugmesh.filters.advanced.FilterMode;
+import io.plugmesh.filters.advanced.Principal;
+import io.plugmesh.filters.advanced.ResponseFlag;
 import io.plugmesh.filters.testkit.FilterHarness;
 import io.plugmesh.filters.testkit.TestRequest;
 import io.plugmesh.filters.testkit.TestResponse;

@@ -5,9 +5,9 @@ import static io.plugmesh.filters.testkit.UpstreamOutcome.hang;
 import static io.plugmesh.filters.testkit.UpstreamOutcome.respond;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.plugmesh.filters.ResponseFlag;
-import io.plugmesh.filters.UpstreamException;
-import io.plugmesh.filters.UpstreamException.Kind;
+import io.plugmesh.filters.advanced.ResponseFlag;
+import io.plugmesh.filters.advanced.UpstreamException;
+import io.plugmesh.filters.advanced.UpstreamException.Kind;
 import io.plugmesh.filters.testkit.FakeUpstream;
 import io.plugmesh.filters.testkit.FilterHarness;
 import io.plugmesh.filters.testkit.TestRequest;

@@ -1,4 +1,4 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
 
 /**
  * Why a response is what it is, in Envoy's access-log vocabulary, so operators can read one format

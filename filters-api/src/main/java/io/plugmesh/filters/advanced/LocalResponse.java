@@ -1,7 +1,9 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
 
 import static java.util.Objects.requireNonNull;
 
+import io.plugmesh.filters.Headers;
+import io.plugmesh.filters.ProxyResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 

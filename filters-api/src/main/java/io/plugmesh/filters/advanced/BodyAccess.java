@@ -1,4 +1,6 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
+
+import io.plugmesh.filters.ProxyRequest;
 
 /**
  * Whether a filter needs the request body in memory before it runs. The default is {@link #none()}:

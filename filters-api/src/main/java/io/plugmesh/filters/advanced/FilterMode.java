@@ -1,4 +1,6 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
+
+import io.plugmesh.filters.FilterServices;
 
 /**
  * How a plugin entry runs on a route: the {@code mode} an admin writes next to the plugin's name,

@@ -1,4 +1,4 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;

@@ -1,4 +1,4 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
 
 import static java.util.Objects.requireNonNull;
 

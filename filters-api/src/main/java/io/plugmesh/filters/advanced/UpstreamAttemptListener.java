@@ -1,4 +1,6 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
+
+import io.plugmesh.filters.RequestContext;
 
 /**
  * Hears each upstream attempt of one request right before it is sent; registered with {@link

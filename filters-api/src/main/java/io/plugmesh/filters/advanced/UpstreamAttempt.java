@@ -1,4 +1,7 @@
-package io.plugmesh.filters;
+package io.plugmesh.filters.advanced;
+
+import io.plugmesh.filters.FilterChain;
+import io.plugmesh.filters.Headers;
 
 /**
  * One upstream attempt of a request, as an {@link UpstreamAttemptListener} sees it right before the
