@@ -2,12 +2,8 @@ package io.plugmesh.kernel.control;
 
 import static java.util.Objects.requireNonNull;
 
-import io.grpc.ConnectivityState;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -28,14 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -54,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * #UNCONFIGURED_MAX_BACKOFF} while there is no config to serve). gRPC's own reconnect backoff (up
  * to 2 minutes) is kept out of it: a channel that gRPC holds in {@code TRANSIENT_FAILURE} is
  * replaced by a fresh one before an attempt, and an attempt that does not connect within {@link
- * #CONNECT_TIMEOUT} fails, so each attempt really connects, or fails at once.
+ * ControlChannels#CONNECT_TIMEOUT} fails, so each attempt really connects, or fails at once.
  */
 public final class ControlClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlClient.class);
@@ -72,21 +65,12 @@ public final class ControlClient implements AutoCloseable {
    */
   public static final Duration UNCONFIGURED_MAX_BACKOFF = Duration.ofMillis(500);
 
-  /** How long one attempt waits for its connection to a control replica: 5 s. */
-  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
-  /** How often an idle stream is pinged to notice a dead control service: 10 s. */
-  public static final long KEEPALIVE_SECONDS = 10;
-
-  /** The largest snapshot accepted from the control service: 64 MiB. */
-  public static final int MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
-
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Kernel kernel;
   private final ControlSettings settings;
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ControlChannels channels = new ControlChannels(() -> this.certificateSettings);
   private final AtomicReference<ClientCallStreamObserver<ProxyMessage>> call =
       new AtomicReference<>();
   private final Thread thread;
@@ -157,28 +141,7 @@ public final class ControlClient implements AutoCloseable {
   private ManagedChannel nextChannel() {
     List<String> servers = settings.servers();
     String target = servers.get(Math.floorMod(attempts, servers.size()));
-    return channelTo(target);
-  }
-
-  /**
-   * The channel to {@code target} on which a new call connects now: the one kept, unless gRPC holds
-   * it in {@code TRANSIENT_FAILURE} (where calls fail until gRPC's own backoff lets it try again);
-   * then a fresh one.
-   */
-  private ManagedChannel channelTo(String target) {
-    return channels.compute(
-        target,
-        (t, kept) -> {
-          if (kept != null) {
-            ConnectivityState state = kept.getState(false);
-            if (state != ConnectivityState.TRANSIENT_FAILURE
-                && state != ConnectivityState.SHUTDOWN) {
-              return kept;
-            }
-            kept.shutdown();
-          }
-          return channel(t);
-        });
+    return channels.to(target);
   }
 
   private void restore() {
@@ -281,9 +244,9 @@ public final class ControlClient implements AutoCloseable {
     }
     List<String> servers = settings.servers();
     String target = servers.get((int) (attempts++ % servers.size()));
-    ManagedChannel channel = channelTo(target);
+    ManagedChannel channel = channels.to(target);
     try {
-      connect(channel);
+      ControlChannels.connect(channel);
     } catch (IOException e) {
       unreachable(target, e.getMessage(), false);
       throw new IOException("control service " + target + ": " + e.getMessage(), e);
@@ -349,40 +312,6 @@ public final class ControlClient implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code channel} is connected: fails as soon as gRPC reports {@code
-   * TRANSIENT_FAILURE}, or after {@link #CONNECT_TIMEOUT}.
-   */
-  private static void connect(ManagedChannel channel) throws IOException, InterruptedException {
-    CompletableFuture<ConnectivityState> settled = new CompletableFuture<>();
-    whenSettled(channel, channel.getState(true), settled);
-    ConnectivityState state;
-    try {
-      state = settled.get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new IOException("not connected within " + CONNECT_TIMEOUT.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      throw new IOException(String.valueOf(e.getCause()), e.getCause());
-    }
-    if (state != ConnectivityState.READY) {
-      throw new IOException("cannot connect (" + state + ")");
-    }
-  }
-
-  private static void whenSettled(
-      ManagedChannel channel, ConnectivityState state, CompletableFuture<ConnectivityState> out) {
-    if (state == ConnectivityState.READY
-        || state == ConnectivityState.TRANSIENT_FAILURE
-        || state == ConnectivityState.SHUTDOWN) {
-      out.complete(state);
-      return;
-    }
-    if (!out.isDone()) {
-      channel.notifyWhenStateChanged(
-          state, () -> whenSettled(channel, channel.getState(false), out));
-    }
-  }
-
-  /**
    * Reports the control service as away: {@code /ready} says stale, and why. Logged as a warning
    * when a stream ends or the first attempt after one fails, then quietly.
    */
@@ -405,17 +334,9 @@ public final class ControlClient implements AutoCloseable {
     }
   }
 
-  private ManagedChannel channel(String target) {
-    return channelBuilder(target, certificateSettings)
-        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(false)
-        .maxInboundMessageSize(MAX_SNAPSHOT_BYTES)
-        .build();
-  }
-
   /**
-   * A channel builder to a control replica: plaintext, or TLS verified with the CA file and trust
-   * bundle of {@code certificates} when it names a control CA file.
+   * A channel builder to a control replica, as the proxy makes them: plaintext, or TLS verified
+   * with the CA file and trust bundle of {@code certificates} when it names a control CA file.
    *
    * @param target the replica, {@code host:port}
    * @param certificates the certificate settings, or null
@@ -423,17 +344,7 @@ public final class ControlClient implements AutoCloseable {
    */
   public static io.grpc.ManagedChannelBuilder<?> channelBuilder(
       String target, CertificateSettings certificates) {
-    if (certificates == null || certificates.controlCaFile() == null) {
-      return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
-    }
-    return Grpc.newChannelBuilder(
-        target,
-        TlsChannelCredentials.newBuilder()
-            .trustManager(
-                new ControlTrust(
-                    List.of(certificates.controlCaFile(), certificates.bundleFile()),
-                    certificates.controlIdentity()))
-            .build());
+    return ControlChannels.builder(target, certificates);
   }
 
   private Hello hello() {
@@ -557,22 +468,13 @@ public final class ControlClient implements AutoCloseable {
     if (certificates != null) {
       certificates.close();
     }
-    for (ManagedChannel ch : channels.values()) {
-      ch.shutdownNow();
-    }
+    channels.shutdownNow();
     try {
       thread.join(TimeUnit.SECONDS.toMillis(5));
+      // again: an attempt may have replaced one meanwhile
+      channels.shutdownAndWait();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    for (ManagedChannel ch : channels.values()) {
-      // again: an attempt may have replaced one meanwhile
-      ch.shutdownNow();
-      try {
-        ch.awaitTermination(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }
