@@ -92,7 +92,7 @@ final class PluginReloader {
       }
       JarState jar = read(path, stamp, old != null && old.conflict() ? null : old);
       next.put(path, jar);
-      if (jar != old) {
+      if (!sameContent(jar, old)) {
         changed.add(jar);
       }
     }
@@ -151,6 +151,16 @@ final class PluginReloader {
         List.copyOf(loadedInfos),
         List.copyOf(removedInfos),
         List.copyOf(failedInfos));
+  }
+
+  /**
+   * True when {@code jar} is {@code old} restamped: the file was touched or copied over with the
+   * same bytes, so the version it serves is the one already published, neither loaded nor new.
+   */
+  private static boolean sameContent(JarState jar, JarState old) {
+    return old != null
+        && jar.version() == old.version()
+        && MessageDigest.isEqual(jar.digest(), old.digest());
   }
 
   private static void logOutcome(

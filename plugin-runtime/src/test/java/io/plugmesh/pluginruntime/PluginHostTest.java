@@ -16,6 +16,7 @@ import io.plugmesh.pluginruntime.fixture.BrokenFactory;
 import io.plugmesh.pluginruntime.fixture.HelloFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -313,5 +314,25 @@ class PluginHostTest {
     PluginHost.Reload none = host.reload();
     assertThat(none.changed()).isFalse();
     none.commit();
+  }
+
+  @Test
+  void aJarTouchedWithTheSameBytesIsNoChangeAndItsRollbackKeepsTheServedVersion() throws Exception {
+    Path jar = helloJar("hello-1.jar", "hello", "*");
+    host = PluginHost.load(plugins, API, List.of());
+    FilterFactory<?> first = host.factory("hello").orElseThrow();
+
+    // Touched (as cp of the same file does): newer time, same content.
+    Files.setLastModifiedTime(
+        jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5_000));
+    PluginHost.Reload touched = host.reload();
+    assertThat(touched.changed()).isFalse();
+    assertThat(touched.loaded()).isEmpty();
+    // A rollback of it (another route's plugin went missing, say) must not retire what serves.
+    touched.rollback();
+    assertThat(host.factory("hello").orElseThrow()).isSameAs(first);
+    assertThat(host.retired()).isEmpty();
+    assertThat(host.releaseUnused()).isZero();
+    assertThat(host.pluginFor("hello").orElseThrow().state()).isEqualTo(PluginInfo.State.STARTED);
   }
 }
