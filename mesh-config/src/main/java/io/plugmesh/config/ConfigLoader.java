@@ -6,6 +6,7 @@ import io.plugmesh.config.MatchConfig.PathKind;
 import io.plugmesh.config.Problems.Scope;
 import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -691,8 +692,8 @@ public final class ConfigLoader {
       return null;
     }
     String name = p.read(s, () -> node.string("name"));
-    PluginMode mode =
-        p.read(s, () -> enumField(node, "mode", PluginMode.class, PluginMode.ENFORCE));
+    FilterMode mode =
+        p.read(s, () -> enumField(node, "mode", FilterMode.class, FilterMode.ENFORCE));
     Object config = Map.of();
     Optional<ConfigNode> configNode = node.find("config");
     if (configNode.isPresent()) {

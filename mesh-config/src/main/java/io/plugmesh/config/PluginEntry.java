@@ -1,5 +1,7 @@
 package io.plugmesh.config;
 
+import io.plugmesh.filters.advanced.FilterMode;
+
 /**
  * One plugin on a route.
  *
@@ -8,4 +10,4 @@ package io.plugmesh.config;
  * @param config the plugin's config tree as plain values (maps, lists, strings, numbers, booleans);
  *     an empty map when absent
  */
-public record PluginEntry(String name, PluginMode mode, Object config) {}
+public record PluginEntry(String name, FilterMode mode, Object config) {}

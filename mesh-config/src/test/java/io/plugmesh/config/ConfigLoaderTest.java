@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.plugmesh.config.ConfigError.Problem;
 import io.plugmesh.config.MatchConfig.PathKind;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,10 +91,10 @@ class ConfigLoaderTest {
         .containsExactly(
             new PluginEntry(
                 "authn-jwt",
-                PluginMode.ENFORCE,
+                FilterMode.ENFORCE,
                 Map.of("issuer", "https://idp.test", "audiences", List.of("reviews"))),
-            new PluginEntry("ratelimit", PluginMode.SHADOW, Map.of("tokens", 100, "per", "1s")),
-            new PluginEntry("fault", PluginMode.OFF, Map.of()));
+            new PluginEntry("ratelimit", FilterMode.SHADOW, Map.of("tokens", 100, "per", "1s")),
+            new PluginEntry("fault", FilterMode.OFF, Map.of()));
 
     RouteConfig catchAll = config.routes().get(1);
     assertThat(catchAll.match()).isEqualTo(ConfigLoader.MATCH_ALL);

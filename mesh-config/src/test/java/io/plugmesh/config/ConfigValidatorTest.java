@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.plugmesh.config.ConfigError.Problem;
 import io.plugmesh.config.MatchConfig.PathKind;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -202,7 +203,7 @@ class ConfigValidatorTest {
             List.of(new BackendRef("n", 1)),
             null,
             List.of(
-                new PluginEntry("p", null, null), new PluginEntry(" ", PluginMode.OFF, Map.of())));
+                new PluginEntry("p", null, null), new PluginEntry(" ", FilterMode.OFF, Map.of())));
     ConfigError error;
     try {
       ConfigValidator.validate(new MeshConfig(List.of(), List.of(nulls), List.of(route)));

@@ -3,7 +3,6 @@ package io.plugmesh.pluginruntime;
 import static java.util.Objects.requireNonNull;
 
 import io.plugmesh.config.PluginEntry;
-import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
@@ -129,15 +128,15 @@ public final class ChainBuilder {
 
     String name();
 
-    PluginMode mode();
+    FilterMode mode();
   }
 
   /** A parsed entry of an available factory. */
-  private record Ready(int index, String name, PluginMode mode, Parsed<?> parsed)
+  private record Ready(int index, String name, FilterMode mode, Parsed<?> parsed)
       implements PreparedLink {}
 
   /** An entry whose plugin failed to load. */
-  private record Unavailable(int index, String name, PluginMode mode, String reason)
+  private record Unavailable(int index, String name, FilterMode mode, String reason)
       implements PreparedLink {}
 
   /** A factory with its parsed config, keeping the config's type together with the factory. */
@@ -169,8 +168,8 @@ public final class ChainBuilder {
             problem(routeName, "", i, "", "empty plugin entry (expected: name and config)"));
         continue;
       }
-      PluginMode mode = entry.mode() == null ? PluginMode.ENFORCE : entry.mode();
-      if (mode == PluginMode.OFF) {
+      FilterMode mode = entry.mode() == null ? FilterMode.ENFORCE : entry.mode();
+      if (mode == FilterMode.OFF) {
         continue;
       }
       String name = entry.name() == null ? "" : entry.name();
@@ -322,7 +321,7 @@ public final class ChainBuilder {
     int bufferedBytes = 0;
     int problemsBefore = problems.size();
     for (PreparedLink link : prepared.links()) {
-      FilterMode mode = link.mode() == PluginMode.SHADOW ? FilterMode.SHADOW : FilterMode.ENFORCE;
+      FilterMode mode = link.mode() == FilterMode.SHADOW ? FilterMode.SHADOW : FilterMode.ENFORCE;
       Filter filter;
       boolean replay = false;
       if (link instanceof Unavailable u) {

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plugmesh.config.PluginEntry;
-import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.HeadersFilter;
@@ -53,7 +52,7 @@ class ChainBuilderTest {
   }
 
   private static PluginEntry entry(String name, Object config) {
-    return new PluginEntry(name, PluginMode.ENFORCE, config);
+    return new PluginEntry(name, FilterMode.ENFORCE, config);
   }
 
   private static HeadersFilter answering(int status) {
@@ -259,8 +258,8 @@ class ChainBuilderTest {
         builder.build(
             route(
                 "r",
-                new PluginEntry("fault", PluginMode.OFF, Map.of("anything", true)),
-                new PluginEntry("not-installed", PluginMode.OFF, Map.of()),
+                new PluginEntry("fault", FilterMode.OFF, Map.of("anything", true)),
+                new PluginEntry("not-installed", FilterMode.OFF, Map.of()),
                 entry("authn", Map.of())),
             1);
     assertThat(chain.plugins()).containsExactly("authn");
@@ -275,7 +274,7 @@ class ChainBuilderTest {
         TestFactory.passing("rbac", Phase.AUTHZ).withFilter((c, s) -> answering(403));
     ChainBuilder builder = builder(ratelimit, rbac);
     BuiltChain chain =
-        builder.build(route("r", new PluginEntry("ratelimit", PluginMode.SHADOW, Map.of())), 1);
+        builder.build(route("r", new PluginEntry("ratelimit", FilterMode.SHADOW, Map.of())), 1);
     assertThat(chain.runner().links())
         .singleElement()
         .satisfies(link -> assertThat(link.mode()).isEqualTo(FilterMode.SHADOW));

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.plugmesh.config.PluginEntry;
-import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.filters.Phase;
+import io.plugmesh.filters.advanced.FilterMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +33,7 @@ class ChainMetricsExpositionTest {
                       null,
                       List.of(),
                       Duration.ofSeconds(1),
-                      List.of(new PluginEntry("pass", PluginMode.ENFORCE, Map.of()))),
+                      List.of(new PluginEntry("pass", FilterMode.ENFORCE, Map.of()))),
                   1);
       TestRequest.run(chain, TestRequest.get("/"), new AtomicInteger());
       String text = registry.scrape();

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.plugmesh.config.PluginEntry;
-import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.filters.Filter;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.HeadersFilter;
 import io.plugmesh.filters.Phase;
 import io.plugmesh.filters.ProxyResponse;
+import io.plugmesh.filters.advanced.FilterMode;
 import io.plugmesh.pluginruntime.fixture.BrokenFactory;
 import io.plugmesh.pluginruntime.fixture.HelloFactory;
 import java.nio.file.Files;
@@ -56,7 +56,7 @@ class PluginHostTest {
         null,
         List.of(),
         Duration.ofSeconds(1),
-        List.of(new PluginEntry(plugin, PluginMode.ENFORCE, config)));
+        List.of(new PluginEntry(plugin, FilterMode.ENFORCE, config)));
   }
 
   @Test

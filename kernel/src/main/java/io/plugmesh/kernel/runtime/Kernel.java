@@ -256,7 +256,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       for (var entry : route.plugins()) {
         if (entry != null
             && entry.name() != null
-            && entry.mode() != io.plugmesh.config.PluginMode.OFF
+            && entry.mode() != io.plugmesh.filters.advanced.FilterMode.OFF
             && plugins.factory(entry.name()).isPresent()
             && !names.contains(entry.name())) {
           names.add(entry.name());

@@ -7,7 +7,6 @@ import io.plugmesh.config.ConfigError;
 import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.PluginEntry;
-import io.plugmesh.config.PluginMode;
 import io.plugmesh.config.RouteConfig;
 import io.plugmesh.control.api.ResourceSet;
 import io.plugmesh.control.api.v1.PluginDescriptor;
@@ -15,6 +14,7 @@ import io.plugmesh.control.server.store.DesiredState;
 import io.plugmesh.control.server.store.Kind;
 import io.plugmesh.control.server.store.Resource;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.advanced.FilterMode;
 import io.plugmesh.pluginruntime.ChainBuilder;
 import io.plugmesh.pluginruntime.KernelServices;
 import io.plugmesh.pluginruntime.PluginApi;
@@ -222,7 +222,7 @@ public final class Validator implements AutoCloseable {
         RouteConfig route = config.routes().get(i);
         for (int j = 0; j < route.plugins().size(); j++) {
           PluginEntry p = route.plugins().get(j);
-          if (p.mode() == PluginMode.OFF || !known.containsKey(p.name())) {
+          if (p.mode() == FilterMode.OFF || !known.containsKey(p.name())) {
             continue;
           }
           if (!proxyPlugins.contains(p.name())) {
