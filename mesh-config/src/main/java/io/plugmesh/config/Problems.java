@@ -3,6 +3,7 @@ package io.plugmesh.config;
 import io.plugmesh.config.ConfigError.Problem;
 import io.plugmesh.filters.ConfigException;
 import io.plugmesh.filters.ConfigNode;
+import io.plugmesh.filters.internal.ValueConfigNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -144,19 +145,8 @@ final class Problems {
     }
   }
 
+  /** A value as it reads in an error: the same words plugin config errors use. */
   static String describe(Object value) {
-    if (value == null) {
-      return "null";
-    }
-    if (value instanceof String s) {
-      return '"' + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + '"';
-    }
-    if (value instanceof Map<?, ?>) {
-      return "an object";
-    }
-    if (value instanceof List<?>) {
-      return "a list";
-    }
-    return String.valueOf(value);
+    return ValueConfigNode.describe(value);
   }
 }
