@@ -55,7 +55,8 @@ public final class ConfigLoader {
       new MatchConfig(PathKind.PREFIX, "/", List.of(), Map.of(), List.of());
 
   private static final List<String> TOP_FIELDS = List.of("listeners", "clusters", "routes");
-  private static final List<String> LISTENER_FIELDS = List.of("name", "address", "tls", "routes");
+  private static final List<String> LISTENER_FIELDS =
+      List.of("name", "address", "tls", "routes", "headersWithUnderscores");
   private static final List<String> TLS_FIELDS =
       List.of("certificateFile", "privateKeyFile", "clientCaFile", "mode");
   private static final List<String> UPSTREAM_TLS_FIELDS =
@@ -185,6 +186,9 @@ public final class ConfigLoader {
       }
       if (!l.routes().isEmpty()) {
         m.put("routes", new ArrayList<Object>(l.routes()));
+      }
+      if (l.headersWithUnderscores() != ListenerConfig.DEFAULT_HEADERS_WITH_UNDERSCORES) {
+        m.put("headersWithUnderscores", l.headersWithUnderscores().name().toLowerCase(Locale.ROOT));
       }
       listeners.add(m);
     }
@@ -426,10 +430,19 @@ public final class ConfigLoader {
       tls = new TlsConfig(cert, key, clientCa, mode);
     }
     List<String> routes = p.read(s, () -> node.strings("routes"), List.of());
+    HeadersWithUnderscores underscores =
+        p.read(
+            s,
+            () ->
+                enumField(
+                    node,
+                    "headersWithUnderscores",
+                    HeadersWithUnderscores.class,
+                    ListenerConfig.DEFAULT_HEADERS_WITH_UNDERSCORES));
     if (p.size() > before) {
       return null;
     }
-    return new ListenerConfig(name, address.host(), address.port(), tls, routes);
+    return new ListenerConfig(name, address.host(), address.port(), tls, routes, underscores);
   }
 
   private static ClusterConfig cluster(ConfigNode node, int index, Problems p) {
@@ -781,7 +794,7 @@ public final class ConfigLoader {
                 resolve(folder, tls.clientCaFile()),
                 tls.mode());
       }
-      listeners.add(new ListenerConfig(l.name(), l.host(), l.port(), tls, l.routes()));
+      listeners.add(l.withTls(tls));
     }
     List<ClusterConfig> clusters = new ArrayList<>();
     for (ClusterConfig c : config.clusters()) {

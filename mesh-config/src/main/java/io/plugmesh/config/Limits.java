@@ -19,6 +19,10 @@ import java.time.Duration;
  * @param defaultRouteTimeout the route timeout when a route sets none; a miss answers 504
  * @param maxPendingBodyBytes bytes of request body the proxy holds while an upstream connects
  * @param drainTimeout how long in-flight requests may finish on shutdown
+ * @param blockedLoopThreshold an event loop inside one plugin's code for longer than this counts as
+ *     blocked: the plugin is named in the log and counted
+ * @param quarantineBlockingPlugins whether a plugin that blocked an event loop is quarantined: its
+ *     routes answer 503 until the next config change
  */
 public record Limits(
     int maxHeaderBytes,
@@ -31,7 +35,9 @@ public record Limits(
     Duration requestHeadersTimeout,
     Duration defaultRouteTimeout,
     int maxPendingBodyBytes,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Duration blockedLoopThreshold,
+    boolean quarantineBlockingPlugins) {
 
   /** The defaults; see {@code docs/limits.md}. */
   public static final Limits DEFAULTS =
@@ -46,5 +52,7 @@ public record Limits(
           Duration.ofSeconds(10),
           Duration.ofSeconds(15),
           1024 * 1024,
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10),
+          Duration.ofMillis(100),
+          false);
 }

@@ -228,6 +228,11 @@ public final class SettingsLoader {
         } else if (v != null) {
           values[i] = v;
         }
+      } else if (c.getType() == boolean.class) {
+        Boolean v = p.read(s, value::asBoolean);
+        if (v != null) {
+          values[i] = v;
+        }
       } else {
         throw new IllegalStateException("Limits." + field + ": unsupported type " + c.getType());
       }

@@ -331,6 +331,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void listenerHeadersWithUnderscoresParsesDefaultsAndRoundTrips() {
+    MeshConfig config =
+        ConfigLoader.parseYaml(
+            """
+            listeners:
+              - {name: a, address: "127.0.0.1:0", headersWithUnderscores: allow}
+              - {name: r, address: "127.0.0.1:0", headersWithUnderscores: reject}
+              - {name: d, address: "127.0.0.1:0"}
+            """,
+            "x");
+    assertThat(config.listeners())
+        .extracting(ListenerConfig::headersWithUnderscores)
+        .containsExactly(
+            HeadersWithUnderscores.ALLOW,
+            HeadersWithUnderscores.REJECT,
+            HeadersWithUnderscores.DROP);
+    assertThat(ListenerConfig.DEFAULT_HEADERS_WITH_UNDERSCORES)
+        .isEqualTo(HeadersWithUnderscores.DROP);
+    Map<String, Object> tree = ConfigLoader.toTree(config);
+    assertThat(((Map<?, ?>) ((List<?>) tree.get("listeners")).get(0)).get("headersWithUnderscores"))
+        .isEqualTo("allow");
+    assertThat(ConfigLoader.fromTree(tree, "round-trip")).isEqualTo(config);
+  }
+
+  @Test
+  void listenerHeadersWithUnderscoresIsChecked() {
+    assertThat(
+            error(
+                    """
+                    listeners: [{name: l, address: "127.0.0.1:0", headersWithUnderscores: strip}]
+                    """)
+                .problems())
+        .extracting(Problem::field, Problem::message)
+        .containsExactly(
+            tuple(
+                "listeners[0].headersWithUnderscores",
+                "\"strip\" (expected: one of allow, drop, reject)"));
+  }
+
+  @Test
   void clusterIdleTimeoutIsChecked() {
     assertThat(
             error(

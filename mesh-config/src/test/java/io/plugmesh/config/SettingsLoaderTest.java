@@ -64,7 +64,7 @@ class SettingsLoaderTest {
       yaml.append("  ")
           .append(c.getName())
           .append(": ")
-          .append(c.getType() == int.class ? "7" : "7s")
+          .append(c.getType() == int.class ? "7" : c.getType() == boolean.class ? "true" : "7s")
           .append('\n');
     }
     Limits limits = SettingsLoader.parseYaml(yaml.toString(), "proxy.yaml").limits();
@@ -72,6 +72,20 @@ class SettingsLoaderTest {
     assertThat(limits.maxUriBytes()).isEqualTo(7);
     assertThat(limits.resetWindow()).isEqualTo(Duration.ofSeconds(7));
     assertThat(limits.defaultRouteTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(limits.blockedLoopThreshold()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(limits.quarantineBlockingPlugins()).isTrue();
+  }
+
+  @Test
+  void blockingPluginLimitsDefaultAndAreChecked() {
+    assertThat(Limits.DEFAULTS.blockedLoopThreshold()).isEqualTo(Duration.ofMillis(100));
+    assertThat(Limits.DEFAULTS.quarantineBlockingPlugins()).isFalse();
+    assertThatThrownBy(
+            () ->
+                SettingsLoader.parseYaml(
+                    "limits: {quarantineBlockingPlugins: sometimes}\n", "proxy.yaml"))
+        .hasMessageContaining(
+            "limits.quarantineBlockingPlugins: \"sometimes\" (expected: true or false)");
   }
 
   @Test

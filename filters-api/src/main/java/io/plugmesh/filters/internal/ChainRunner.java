@@ -107,6 +107,40 @@ public final class ChainRunner {
     void onDecision(int index, Link link, Decision decision, long selfNanos, Throwable error);
   }
 
+  /**
+   * Marks the time a thread spends inside one link's code, e.g. for a watchdog that tells which
+   * plugin blocks an event loop. Calls nest (a filter's {@code proceed} runs the next link inside
+   * it); {@link #exit} gets back what {@link #enter} returned. Must be cheap and must not block.
+   */
+  public interface Watch {
+    /** A watch that marks nothing. */
+    Watch NONE =
+        new Watch() {
+          @Override
+          public Object enter(Link link) {
+            return null;
+          }
+
+          @Override
+          public void exit(Object previous) {}
+        };
+
+    /**
+     * The thread starts running {@code link}'s code.
+     *
+     * @param link the link
+     * @return what to hand to {@link #exit}
+     */
+    Object enter(Link link);
+
+    /**
+     * The thread left the link entered last.
+     *
+     * @param previous what the matching {@link #enter} returned
+     */
+    void exit(Object previous);
+  }
+
   private final List<Link> links;
 
   /** Per link, the filter when it runs on the headers fast path, else null. */
@@ -163,10 +197,25 @@ public final class ChainRunner {
    */
   public CompletionStage<ProxyResponse> run(
       ProxyRequest request, Terminal terminal, Executor home, Observer observer) {
+    return run(request, terminal, home, observer, Watch.NONE);
+  }
+
+  /**
+   * Runs the chain for one request, marking the time spent in each link's code.
+   *
+   * @param request the request
+   * @param terminal sends attempts upstream
+   * @param home where completions continue; should run tasks inline when already on its thread
+   * @param observer hears decisions
+   * @param watch hears when the thread enters and leaves a link's code
+   * @return the response stage; fails with {@link FilterFailure} or {@link UpstreamException}
+   */
+  public CompletionStage<ProxyResponse> run(
+      ProxyRequest request, Terminal terminal, Executor home, Observer observer, Watch watch) {
     if (links.isEmpty()) {
       return sendTerminal(terminal, request);
     }
-    return new Run(terminal, home, observer).invoke(0, request);
+    return new Run(terminal, home, observer, requireNonNull(watch, "watch")).invoke(0, request);
   }
 
   private static CompletionStage<ProxyResponse> sendTerminal(
@@ -205,11 +254,13 @@ public final class ChainRunner {
     private final Terminal terminal;
     private final Executor home;
     private final Observer observer;
+    private final Watch watch;
 
-    Run(Terminal terminal, Executor home, Observer observer) {
+    Run(Terminal terminal, Executor home, Observer observer, Watch watch) {
       this.terminal = terminal;
       this.home = home;
       this.observer = observer;
+      this.watch = watch;
     }
 
     CompletionStage<ProxyResponse> invoke(int index, ProxyRequest request) {
@@ -224,10 +275,13 @@ public final class ChainRunner {
       Step step = new Step(index, link);
       long start = System.nanoTime();
       CompletionStage<ProxyResponse> stage;
+      Object outer = watch.enter(link);
       try {
         stage = link.filter().filter(request, step);
       } catch (Throwable t) {
         stage = CompletableFuture.failedFuture(new FilterFailure(link.name(), "threw " + t, t));
+      } finally {
+        watch.exit(outer);
       }
       if (stage == null) {
         stage =
@@ -268,10 +322,13 @@ public final class ChainRunner {
         int index, Link link, HeadersFilter filter, ProxyRequest request) {
       long start = System.nanoTime();
       RequestDecision decision;
+      Object outer = watch.enter(link);
       try {
         decision = filter.onRequest(request);
       } catch (Throwable t) {
         return failHeaders(index, link, start, "threw " + t, t);
+      } finally {
+        watch.exit(outer);
       }
       if (decision == null) {
         return failHeaders(
@@ -328,6 +385,7 @@ public final class ChainRunner {
         return;
       }
       long start = System.nanoTime();
+      Object outer = watch.enter(link);
       try {
         filter.onResponse(request, response);
       } catch (Throwable t) {
@@ -337,6 +395,8 @@ public final class ChainRunner {
             index, link, Decision.ERROR, requestNanos + System.nanoTime() - start, failure);
         result.completeExceptionally(failure);
         return;
+      } finally {
+        watch.exit(outer);
       }
       observer.onDecision(
           index, link, Decision.CONTINUE, requestNanos + System.nanoTime() - start, null);
@@ -454,10 +514,16 @@ public final class ChainRunner {
         next.whenComplete(
             (r, e) -> {
               downstreamNanos = downstreamNanos + (System.nanoTime() - start);
-              if (e != null) {
-                out.completeExceptionally(unwrap(e));
-              } else {
-                deliver(out, r);
+              // Completing `out` runs this link's own continuations (its response handling).
+              Object outer = watch.enter(link);
+              try {
+                if (e != null) {
+                  out.completeExceptionally(unwrap(e));
+                } else {
+                  deliver(out, r);
+                }
+              } finally {
+                watch.exit(outer);
               }
             });
         out.whenComplete((r, e) -> cancelIfCancelled(out, next));

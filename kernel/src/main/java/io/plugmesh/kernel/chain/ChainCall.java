@@ -61,6 +61,24 @@ public final class ChainCall {
       ChainRunner.Terminal terminal,
       EventLoop loop,
       BiConsumer<ProxyResponse, Throwable> done) {
+    start(request, terminal, loop, ChainRunner.Watch.NONE, done);
+  }
+
+  /**
+   * Runs the chain, marking on {@code watch} which plugin's code the loop runs.
+   *
+   * @param request the kernel's request
+   * @param terminal sends attempts upstream
+   * @param loop the request's event loop; filters' stages continue on it
+   * @param watch the loop's watch ({@link BlockedLoopWatchdog#watch()})
+   * @param done hears the response or the failure, on {@code loop}
+   */
+  public void start(
+      KernelRequest request,
+      ChainRunner.Terminal terminal,
+      EventLoop loop,
+      ChainRunner.Watch watch,
+      BiConsumer<ProxyResponse, Throwable> done) {
     Executor home =
         task -> {
           if (loop.inEventLoop()) {
@@ -79,7 +97,7 @@ public final class ChainCall {
         };
     CompletionStage<ProxyResponse> stage;
     try {
-      stage = chain.runner().run(request, terminal, home, observer);
+      stage = chain.runner().run(request, terminal, home, observer, watch);
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }

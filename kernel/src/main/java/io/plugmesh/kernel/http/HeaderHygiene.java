@@ -3,11 +3,18 @@ package io.plugmesh.kernel.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.plugmesh.config.HeadersWithUnderscores;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Header rules every hop applies: hop-by-hop removal, forwarding headers, request ids. */
+/**
+ * Header rules every hop applies: hop-by-hop removal, header names with underscores, forwarding
+ * headers, request ids.
+ */
 public final class HeaderHygiene {
   private HeaderHygiene() {}
 
@@ -70,6 +77,51 @@ public final class HeaderHygiene {
         headers.set(HttpHeaderNames.TE, "trailers");
       }
     }
+  }
+
+  /**
+   * Applies a listener's {@code headersWithUnderscores} rule to a request head: {@code allow}
+   * changes nothing, {@code drop} removes every header whose name has an underscore, {@code reject}
+   * names the first one so the request can be refused.
+   *
+   * @param headers the request headers, changed in place under {@code drop}
+   * @param rule the listener's rule
+   * @return under {@code reject}, the first name with an underscore; otherwise null
+   */
+  public static String underscoredName(HttpHeaders headers, HeadersWithUnderscores rule) {
+    if (rule == HeadersWithUnderscores.ALLOW || headers.isEmpty()) {
+      return null;
+    }
+    List<CharSequence> found = null;
+    Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+    while (it.hasNext()) {
+      CharSequence name = it.next().getKey();
+      if (!hasUnderscore(name)) {
+        continue;
+      }
+      if (rule == HeadersWithUnderscores.REJECT) {
+        return name.toString();
+      }
+      if (found == null) {
+        found = new ArrayList<>(2);
+      }
+      found.add(name);
+    }
+    if (found != null) {
+      for (CharSequence name : found) {
+        headers.remove(name);
+      }
+    }
+    return null;
+  }
+
+  private static boolean hasUnderscore(CharSequence name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) == '_') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -62,6 +62,10 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   private boolean expectContinue;
   private Routing.Routed routed;
   private ChainCall chainCall;
+
+  /** When the route timeout passes, in {@link System#nanoTime()} terms. */
+  private long deadline;
+
   private Attempts attempts;
 
   Exchange(
@@ -117,6 +121,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     CompiledRoute route = routed.route();
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
+    deadline = System.nanoTime() + routeTimeout.toNanos();
     LoopDeadlines.of(loop).start(this, routeTimeout.toNanos());
 
     BuiltChain chain = routed.chain();
@@ -237,7 +242,31 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   private void runChain() {
     state = State.CHAIN;
     chainCall = new ChainCall(routed.chain(), routed.route().name());
-    chainCall.start(routed.request(), this::sendAttempt, loop, this::onChainResult);
+    String quarantined = listener.runtime().quarantinedPlugin(routed.chain());
+    if (quarantined != null) {
+      record.flag(ResponseFlag.LOCAL_RESPONSE);
+      respondLocal(
+          ProxyResponse.of(
+              503,
+              "plugin '"
+                  + quarantined
+                  + "' is quarantined on route '"
+                  + routed.route().name()
+                  + "': it blocked an event loop (limits.blockedLoopThreshold); it runs again"
+                  + " after the next config change\n"),
+          true);
+      return;
+    }
+    chainCall.start(
+        routed.request(), this::sendAttempt, loop, listener.runtime().watch(), this::onChainResult);
+  }
+
+  /**
+   * Whether the route timeout has passed although its timer has not run: a plugin kept the loop
+   * busy past it. The timeout then answers, not a late response.
+   */
+  private boolean overdue() {
+    return System.nanoTime() - deadline >= 0;
   }
 
   /**
@@ -248,6 +277,11 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     if (state != State.CHAIN) {
       return CompletableFuture.failedFuture(
           new UpstreamException(UpstreamException.Kind.RESET, "exchange already finished"));
+    }
+    if (overdue()) {
+      // Nothing goes upstream after the deadline; the timeout answers the client.
+      return CompletableFuture.failedFuture(
+          new UpstreamException(UpstreamException.Kind.TIMEOUT, "route timeout elapsed"));
     }
     return attempts.send(routed.request().outbound(sent));
   }
@@ -271,6 +305,13 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       if (response != null) {
         response.discard();
       }
+      return;
+    }
+    if (overdue()) {
+      if (response != null) {
+        response.discard();
+      }
+      deadlineExpired();
       return;
     }
     if (error != null) {

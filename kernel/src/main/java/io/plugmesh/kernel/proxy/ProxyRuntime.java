@@ -1,9 +1,11 @@
 package io.plugmesh.kernel.proxy;
 
 import io.plugmesh.config.Limits;
+import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
+import io.plugmesh.pluginruntime.BuiltChain;
 
 /** What the data path needs from the running proxy. */
 public interface ProxyRuntime {
@@ -55,6 +57,26 @@ public interface ProxyRuntime {
    * @param cluster the cluster the attempt goes to
    */
   default void upstreamRetried(String route, String cluster) {}
+
+  /**
+   * The calling event loop's mark of which plugin's code it runs, watched for plugins that block
+   * it. Call on the loop.
+   *
+   * @return the loop's watch
+   */
+  default ChainRunner.Watch watch() {
+    return ChainRunner.Watch.NONE;
+  }
+
+  /**
+   * The first plugin of a chain that is quarantined for blocking an event loop.
+   *
+   * @param chain the route's chain
+   * @return the plugin name, or null when none is
+   */
+  default String quarantinedPlugin(BuiltChain chain) {
+    return null;
+  }
 
   /**
    * Counts a downstream connection opening.

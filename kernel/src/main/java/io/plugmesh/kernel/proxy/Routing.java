@@ -54,9 +54,10 @@ sealed interface Routing {
 
   /**
    * Checks and routes a head: {@link RequestHeadCheck}, then the normalized target ({@link
-   * RequestTarget}); gives it a request id (kept from the client when sane), matches it against the
-   * listener's routes, picks a backend, and for a matched request removes hop-by-hop headers, adds
-   * the forwarding ones and builds the request's context.
+   * RequestTarget}); applies the listener's {@code headersWithUnderscores}; gives it a request id
+   * (kept from the client when sane), matches it against the listener's routes, picks a backend,
+   * and for a matched request removes hop-by-hop headers, adds the forwarding ones and builds the
+   * request's context.
    *
    * @param snapshot the config the exchange started with, or null when there is none yet
    * @param listener the listener
@@ -93,6 +94,20 @@ sealed interface Routing {
           400, "invalid request path: " + RequestHeadCheck.printable(e.getMessage()) + "\n", true);
     }
     HttpHeaders headers = head.headers();
+    // Before matching and filters: a dropped name is seen by neither.
+    String underscored =
+        HeaderHygiene.underscoredName(headers, snapshot.headersWithUnderscores(listener.name()));
+    if (underscored != null) {
+      return new Refused(
+          400,
+          "header name \""
+              + RequestHeadCheck.printable(underscored)
+              + "\" contains an underscore (expected: no underscores in header names;"
+              + " listener '"
+              + listener.name()
+              + "' has headersWithUnderscores: reject)\n",
+          false);
+    }
     String requestId = HeaderHygiene.ensureRequestId(headers);
     String authority = headers.get(HttpHeaderNames.HOST, "");
     String method = head.method().name();

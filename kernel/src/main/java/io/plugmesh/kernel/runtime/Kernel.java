@@ -11,9 +11,11 @@ import io.plugmesh.config.Limits;
 import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.ProxySettings;
 import io.plugmesh.filters.FilterFactory;
+import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.kernel.admin.AdminServer;
 import io.plugmesh.kernel.admin.AdminState;
 import io.plugmesh.kernel.admin.Readiness;
+import io.plugmesh.kernel.chain.BlockedLoopWatchdog;
 import io.plugmesh.kernel.cluster.ClusterRegistry;
 import io.plugmesh.kernel.listener.ListenerServer;
 import io.plugmesh.kernel.observe.AccessLogger;
@@ -62,6 +64,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Listeners listeners;
   private final AdminServer admin;
+  private final BlockedLoopWatchdog watchdog;
   private volatile boolean closed;
   private volatile String staleReason;
   private long nextVersion = 1;
@@ -75,6 +78,12 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     this.listeners = new Listeners(this, boss, workers, transport);
     this.registry = MetricsRegistryFactory.create();
     this.metrics = new ProxyMetrics(registry, settings.metricsPrefix());
+    this.watchdog =
+        new BlockedLoopWatchdog(
+            settings.limits().blockedLoopThreshold(),
+            settings.limits().quarantineBlockingPlugins(),
+            registry,
+            settings.metricsPrefix());
     this.accessLog =
         AccessLogger.open(
             switch (settings.accessLog().format()) {
@@ -150,6 +159,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     Snapshot snapshot =
         Snapshot.build(version, config, built, clusterRegistry.apply(config.clusters()));
     current.set(snapshot);
+    watchdog.configChanged();
     nextVersion++;
     listeners.switchTo(config.listeners(), opened);
     metrics.setConfigVersion(version);
@@ -340,6 +350,16 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   @Override
+  public ChainRunner.Watch watch() {
+    return watchdog.watch();
+  }
+
+  @Override
+  public String quarantinedPlugin(BuiltChain chain) {
+    return watchdog.quarantined(chain.runner().links());
+  }
+
+  @Override
   public void upstreamRetried(String route, String cluster) {
     metrics.upstreamRetried(route, cluster);
   }
@@ -360,6 +380,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
       return;
     }
     closed = true;
+    watchdog.close();
     clusterRegistry.close();
     listeners.close();
     long drainMillis = settings.limits().drainTimeout().toMillis();

@@ -1,6 +1,7 @@
 package io.plugmesh.kernel.state;
 
 import io.plugmesh.config.ClusterConfig;
+import io.plugmesh.config.HeadersWithUnderscores;
 import io.plugmesh.config.ListenerConfig;
 import io.plugmesh.config.MeshConfig;
 import io.plugmesh.config.route.RouteTable;
@@ -20,6 +21,7 @@ public final class Snapshot {
   private final MeshConfig config;
   private final Instant createdAt = Instant.now();
   private final Map<String, RouteTable> tables = new HashMap<>();
+  private final Map<String, HeadersWithUnderscores> underscores = new HashMap<>();
   private final Map<String, BuiltChain> chains;
   private final Map<String, ClusterState> clusters = new HashMap<>();
 
@@ -33,6 +35,7 @@ public final class Snapshot {
     this.chains = Map.copyOf(chains);
     for (ListenerConfig listener : config.listeners()) {
       tables.put(listener.name(), RouteTable.compile(config.routes(), listener.routes()));
+      underscores.put(listener.name(), listener.headersWithUnderscores());
     }
     for (ClusterConfig cluster : config.clusters()) {
       clusters.put(cluster.name(), new ClusterState(cluster, health.get(cluster.name())));
@@ -109,6 +112,16 @@ public final class Snapshot {
   public RouteTable routes(String listener) {
     RouteTable table = tables.get(listener);
     return table != null ? table : EMPTY;
+  }
+
+  /**
+   * What a listener does with request header names that contain an underscore.
+   *
+   * @param listener the listener name
+   * @return its rule (the default for an unknown listener)
+   */
+  public HeadersWithUnderscores headersWithUnderscores(String listener) {
+    return underscores.getOrDefault(listener, ListenerConfig.DEFAULT_HEADERS_WITH_UNDERSCORES);
   }
 
   private static final RouteTable EMPTY = RouteTable.compile(java.util.List.of());

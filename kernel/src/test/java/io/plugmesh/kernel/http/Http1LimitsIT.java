@@ -42,7 +42,9 @@ class Http1LimitsIT {
             HEADERS_TIMEOUT,
             d.defaultRouteTimeout(),
             d.maxPendingBodyBytes(),
-            d.drainTimeout());
+            d.drainTimeout(),
+            d.blockedLoopThreshold(),
+            d.quarantineBlockingPlugins());
     proxy =
         KernelFixture.start(
             """

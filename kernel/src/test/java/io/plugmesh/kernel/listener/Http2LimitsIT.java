@@ -69,7 +69,9 @@ class Http2LimitsIT {
             d.requestHeadersTimeout(),
             d.defaultRouteTimeout(),
             d.maxPendingBodyBytes(),
-            d.drainTimeout());
+            d.drainTimeout(),
+            d.blockedLoopThreshold(),
+            d.quarantineBlockingPlugins());
     proxy =
         KernelFixture.start(
             """

@@ -75,11 +75,22 @@ final class RetryFilter implements Filter {
   @Override
   public CompletionStage<ProxyResponse> filter(ProxyRequest request, FilterChain chain) {
     budget.onRequest(services.nanoTime());
-    int maxAttempts = config.methods().contains(request.method()) ? config.attempts() : 1;
+    int maxAttempts = config.attempts();
     if (maxAttempts == 1 && config.perTryTimeout().isEmpty()) {
       return chain.proceed(request);
     }
-    return new Run(request, chain, maxAttempts).start();
+    return new Run(request, chain, maxAttempts, config.methods().contains(request.method()))
+        .start();
+  }
+
+  /**
+   * Whether a failure means the upstream never saw the request: no connection was made, or an
+   * HTTP/2 upstream refused the stream unprocessed. Retrying those is safe for every method
+   * (Envoy's connect-failure semantics); anything else may have reached the application.
+   */
+  static boolean nothingSent(UpstreamException.Kind kind) {
+    return kind == UpstreamException.Kind.CONNECT_FAILURE
+        || kind == UpstreamException.Kind.REFUSED_STREAM;
   }
 
   /** Whether a failure before the response head is retried. */
@@ -153,15 +164,17 @@ final class RetryFilter implements Filter {
     private final ProxyRequest request;
     private final FilterChain chain;
     private final int maxAttempts;
+    private final boolean methodRetried;
     private final CompletableFuture<ProxyResponse> result = new CompletableFuture<>();
     private volatile Try current;
     private volatile ScheduledFuture<?> backoff;
     private volatile int sent;
 
-    Run(ProxyRequest request, FilterChain chain, int maxAttempts) {
+    Run(ProxyRequest request, FilterChain chain, int maxAttempts, boolean methodRetried) {
       this.request = request;
       this.chain = chain;
       this.maxAttempts = maxAttempts;
+      this.methodRetried = methodRetried;
     }
 
     CompletableFuture<ProxyResponse> start() {
@@ -241,9 +254,10 @@ final class RetryFilter implements Filter {
           result.completeExceptionally(cause);
           return;
         }
-        retriable = retries(failure.kind());
+        // A method outside `methods` is sent again only when the upstream never saw it.
+        retriable = retries(failure.kind()) && (methodRetried || nothingSent(failure.kind()));
       } else {
-        retriable = retries(response.status());
+        retriable = methodRetried && retries(response.status());
       }
       if (!retriable) {
         if (t.number > 1 && failure == null) {

@@ -80,6 +80,38 @@ class RetryFilterTest {
   }
 
   @Test
+  void aRequestTheUpstreamNeverSawIsRetriedWhateverItsMethod() {
+    for (Kind kind : List.of(Kind.CONNECT_FAILURE, Kind.REFUSED_STREAM)) {
+      FilterHarness h =
+          harness(
+              Map.of("attempts", 3),
+              FakeUpstream.script(fail(kind), fail(kind), respond(200, "ok")));
+      TestResponse r = h.send(TestRequest.post("/orders", "{\"n\":1}"));
+      assertThat(r.status()).as(kind.name()).isEqualTo(200);
+      assertThat(h.upstream().requests())
+          .extracting(UpstreamRequest::bodyText)
+          .containsExactly("{\"n\":1}", "{\"n\":1}", "{\"n\":1}");
+    }
+
+    // Only after nothing was sent: a POST that failed after a connect failure and then a reset
+    // (the upstream may have acted on it) stops at the reset.
+    FilterHarness mixed =
+        harness(
+            Map.of("attempts", 3),
+            FakeUpstream.script(fail(Kind.CONNECT_FAILURE), fail(Kind.RESET), respond(200)));
+    assertThat(mixed.send(TestRequest.post("/orders", "{}")).status()).isEqualTo(503);
+    assertThat(mixed.upstream().attempts()).isEqualTo(2);
+
+    // A connect failure is still retried only when retryOn asks for it.
+    FilterHarness statuses =
+        harness(
+            Map.of("retryOn", List.of("retriable-4xx")),
+            FakeUpstream.script(fail(Kind.CONNECT_FAILURE), respond(200)));
+    assertThat(statuses.send(TestRequest.post("/orders", "{}")).status()).isEqualTo(503);
+    assertThat(statuses.upstream().attempts()).isEqualTo(1);
+  }
+
+  @Test
   void exhaustedAttemptsReturnTheLastResponseFlaggedUrx() {
     FilterHarness h = harness(Map.of("attempts", 3), FakeUpstream.respond(503, "down"));
     TestResponse r = h.send(TestRequest.get("/"));

@@ -81,6 +81,11 @@ class RetryIT {
                 cluster: pair
                 plugins:
                   - {name: retry, config: {attempts: 2, retryOn: [connect-failure], budget: {percent: 100}}}
+              - name: orders
+                match: {pathPrefix: /orders}
+                cluster: pair
+                plugins:
+                  - {name: retry, config: {attempts: 3, budget: {percent: 100}}}
             """
                 .formatted(a.address(), b.address(), deadPort),
             new RetryFilterFactory());
@@ -290,5 +295,37 @@ class RetryIT {
     assertThat(b.requests() - before).isEqualTo(requests);
     assertThat(metric("mesh_plugin_retries_total", "route", "other", "reason", "connect_failure"))
         .isGreaterThan(0);
+  }
+
+  @Test
+  void postsAreRetriedAfterAConnectFailureToTheHealthyEndpoint() throws Exception {
+    int before = b.requests();
+    int requests = 100;
+    for (int i = 0; i < requests; i++) {
+      // Nothing was sent on a refused connection, so even a POST may go to the other endpoint.
+      HttpResponse<String> r = post("/orders/echo", ("order " + i).getBytes());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).startsWith("b POST /orders/echo");
+    }
+    assertThat(b.requests() - before).isEqualTo(requests);
+    assertThat(metric("mesh_plugin_retries_total", "route", "orders", "reason", "connect_failure"))
+        .isGreaterThan(0);
+  }
+
+  @Test
+  void aPostWhoseUpstreamResetAfterReceivingItIsNotRetried() throws Exception {
+    String id = id();
+    HttpResponse<String> r =
+        post(
+            "/orders/echo",
+            "{}".getBytes(),
+            "x-request-id",
+            id,
+            FAIL_FIRST,
+            "1",
+            FAIL_WITH,
+            "reset");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(b.requestsFor(id)).isEqualTo(1);
   }
 }
