@@ -93,6 +93,7 @@ public final class ListenerServer implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     context.runtime().connectionOpened(context.name());
+                    context.runtime().downstreams().opened(ch);
                     ch.closeFuture()
                         .addListener(f -> context.runtime().connectionClosed(context.name()));
                     Pipelines pipelines = new Pipelines(context, limits);
@@ -194,7 +195,7 @@ public final class ListenerServer implements AutoCloseable {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
-  /** Stops accepting; open connections finish their exchanges. */
+  /** Stops accepting; open connections stay until they close or are drained. */
   @Override
   public void close() {
     server.close().syncUninterruptibly();
@@ -253,6 +254,8 @@ public final class ListenerServer implements AutoCloseable {
               .decoderEnforceMaxRstFramesPerWindow(
                   limits.maxResetsPerWindow(), (int) Math.max(1, limits.resetWindow().toSeconds()))
               .validateHeaders(true)
+              // After GOAWAY the connection waits for its streams; the proxy's drain bounds that.
+              .gracefulShutdownTimeoutMillis(-1)
               .build();
       String name = ctx.name();
       p.addAfter(name, "h2", codec)

@@ -323,6 +323,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   private void respondUpstream(UpstreamResponse upstream) {
     state = State.RESPONDING;
     cancelTimeout();
+    if (owner.closing()) {
+      writer.noKeepAlive();
+    }
     writer.sendUpstream(upstream, finished);
   }
 
@@ -364,6 +367,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       } else {
         body.draining(writer.keepAlive());
       }
+    }
+    if (owner.closing()) {
+      writer.noKeepAlive();
     }
     writer.writeLocal(response, head, finished);
     if (!keepBody) {

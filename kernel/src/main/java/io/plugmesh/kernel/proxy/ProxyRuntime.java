@@ -57,6 +57,13 @@ public interface ProxyRuntime {
   default void upstreamRetried(String route, String cluster) {}
 
   /**
+   * The open downstream connections, which the drain ends on shutdown.
+   *
+   * @return the connections
+   */
+  Downstreams downstreams();
+
+  /**
    * Counts a downstream connection opening.
    *
    * @param listener the listener name
