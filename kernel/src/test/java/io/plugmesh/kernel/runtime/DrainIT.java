@@ -148,6 +148,33 @@ class DrainIT {
     assertThat(output()).contains("0 requests completed, 1 cut, 1 connections closed unfinished");
   }
 
+  @Test
+  void secondSigtermDuringTheDrainExitsAtOnce() throws Exception {
+    Duration drainTimeout = Duration.ofSeconds(20);
+    upstream = TestUpstream.http1("held");
+    Ports ports = startProxy(drainTimeout);
+    CompletableFuture<HttpResponse<String>> held =
+        http.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + ports.listener + "/delay/" + drainTimeout.toMillis()))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await().atMost(START_BOUND).until(() -> upstream.requests() >= 1);
+
+    proxy.destroy(); // SIGTERM: the drain waits for the held request
+    await().atMost(Duration.ofSeconds(5)).until(() -> output().contains("draining:"));
+    long second = System.nanoTime();
+    proxy.destroy(); // SIGTERM again
+    assertThat(proxy.waitFor(EXIT_MARGIN.toMillis(), TimeUnit.MILLISECONDS))
+        .as("proxy exited")
+        .isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - second)).isLessThan(EXIT_MARGIN);
+    assertThat(proxy.exitValue()).as("exit status; output:%n%s", output()).isEqualTo(143);
+    held.cancel(true);
+  }
+
   private static long delayMillis() {
     return UPSTREAM_DELAY.toMillis();
   }
