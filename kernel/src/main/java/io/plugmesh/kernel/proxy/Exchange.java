@@ -236,7 +236,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   private void runChain() {
     state = State.CHAIN;
-    chainCall = new ChainCall(routed.chain(), routed.route().name());
+    chainCall = new ChainCall(routed.chain(), routed.route().name(), listener.runtime().causeLog());
     chainCall.start(routed.request(), this::sendAttempt, loop, this::onChainResult);
   }
 

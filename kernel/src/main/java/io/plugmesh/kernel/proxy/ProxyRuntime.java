@@ -4,6 +4,7 @@ import io.plugmesh.config.Limits;
 import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
+import io.plugmesh.pluginruntime.CauseLog;
 
 /** What the data path needs from the running proxy. */
 public interface ProxyRuntime {
@@ -55,6 +56,13 @@ public interface ProxyRuntime {
    * @param cluster the cluster the attempt goes to
    */
   default void upstreamRetried(String route, String cluster) {}
+
+  /**
+   * Warnings about failures clients can cause, rate-limited per cause and counted.
+   *
+   * @return the log
+   */
+  CauseLog causeLog();
 
   /**
    * The open downstream connections, which the drain ends on shutdown.

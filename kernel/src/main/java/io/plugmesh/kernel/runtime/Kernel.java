@@ -25,6 +25,7 @@ import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.pluginruntime.BuiltChain;
+import io.plugmesh.pluginruntime.CauseLog;
 import io.plugmesh.pluginruntime.ChainBuilder;
 import io.plugmesh.pluginruntime.KernelServices;
 import io.plugmesh.pluginruntime.PluginApi;
@@ -345,6 +346,11 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   @Override
   public void upstreamRetried(String route, String cluster) {
     metrics.upstreamRetried(route, cluster);
+  }
+
+  @Override
+  public CauseLog causeLog() {
+    return chains.causeLog();
   }
 
   @Override
