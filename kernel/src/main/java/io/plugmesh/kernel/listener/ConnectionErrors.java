@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.plugmesh.pluginruntime.CauseLog;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -12,10 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of every downstream connection: a failure no handler before it took (an HTTP/2
- * protocol error such as a Rapid Reset flood, a TLS or codec error) closes the connection and is
- * logged rate-limited per cause, never with a stack trace per connection; a client's reset (an
- * {@link IOException}) only at debug. Without it Netty's pipeline tail would log each one with its
- * stack trace.
+ * protocol error such as a Rapid Reset flood, a TLS or codec error) closes the connection (an
+ * HTTP/2 connection error is left to the codec, which closes with its own GOAWAY) and is logged
+ * rate-limited per cause, never with a stack trace per connection; a client's reset (an {@link
+ * IOException}) only at debug. Without it Netty's pipeline tail would log each one with its stack
+ * trace.
  */
 @ChannelHandler.Sharable
 final class ConnectionErrors extends ChannelInboundHandlerAdapter {
@@ -42,6 +45,9 @@ final class ConnectionErrors extends ChannelInboundHandlerAdapter {
           "listener '{}': downstream connection closed on {}",
           listener,
           cause.toString());
+    }
+    if (cause instanceof Http2Exception && ctx.pipeline().get(Http2FrameCodec.class) != null) {
+      return; // the codec sends its own GOAWAY (e.g. ENHANCE_YOUR_CALM) and closes
     }
     ctx.close();
   }

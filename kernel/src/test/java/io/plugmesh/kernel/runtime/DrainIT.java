@@ -35,8 +35,11 @@ class DrainIT {
   /** Requests in flight over HTTP/1.1 when the signal arrives (one connection each). */
   static final int HTTP1_IN_FLIGHT = 20;
 
-  /** How long the upstream holds each request. */
-  static final Duration UPSTREAM_DELAY = Duration.ofSeconds(1);
+  /**
+   * How long the upstream holds each request: long enough that none is answered before the drain
+   * starts even on a loaded machine (every response must then say {@code Connection: close}).
+   */
+  static final Duration UPSTREAM_DELAY = Duration.ofSeconds(3);
 
   /** Bound on starting the proxy process and on waiting for requests to reach the upstream. */
   static final Duration START_BOUND = Duration.ofSeconds(30);
