@@ -9,6 +9,7 @@ import io.plugmesh.kernel.runtime.ConfigFileWatcher;
 import io.plugmesh.kernel.runtime.Demo;
 import io.plugmesh.kernel.runtime.Kernel;
 import io.plugmesh.kernel.runtime.PluginDirectoryWatcher;
+import io.plugmesh.kernel.runtime.ShutdownSignals;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,10 @@ public final class Main {
                 with --cert-dir, a workload certificate for
                 spiffe://TD/ns/NS/sa/SERVICE is kept there (cert.pem, key.pem, bundle.pem) from
                 the control service's CA, PLUGMESH_CONTROL_TOKEN being the join token;
-                --control-ca FILE: reach the control service over TLS, trusting these roots
+                --control-ca FILE: reach the control service over TLS, trusting these roots;
+                SIGTERM or SIGINT drains (no new connections, /ready 503, GOAWAY and
+                Connection: close, requests in flight finish within limits.drainTimeout) and
+                exits 0; a second signal during the drain exits at once (143 or 130)
         demo    run a local demo mesh (control service, two sidecars, sample services, every
                 bundled plugin) with commands to try; Ctrl-C stops it
       """;
@@ -241,20 +245,24 @@ public final class Main {
       AutoCloseable pluginWatcher)
       throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    pluginWatcher.close();
-                    source.close();
-                  } catch (Exception e) {
-                    System.err.println("plugmesh: " + e);
-                  }
-                  kernel.close();
-                  stopped.countDown();
-                },
-                "plugmesh-shutdown"));
+    ShutdownSignals.install(
+        () -> {
+          try {
+            pluginWatcher.close();
+            kernel.drain();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (Exception e) {
+            System.err.println("plugmesh: " + e);
+          }
+          try {
+            source.close();
+          } catch (Exception e) {
+            System.err.println("plugmesh: " + e);
+          }
+          kernel.close();
+          stopped.countDown();
+        });
     System.out.printf(
         "plugmesh ready in %d ms: admin on %s:%d%n",
         (System.nanoTime() - start) / 1_000_000, settings.admin().host(), kernel.adminPort());

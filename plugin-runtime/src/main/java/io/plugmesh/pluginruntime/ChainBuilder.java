@@ -35,15 +35,12 @@ import org.slf4j.LoggerFactory;
 public final class ChainBuilder {
   private static final Logger log = LoggerFactory.getLogger(ChainBuilder.class);
 
-  /** At most this many plugin-failure lines are logged per second (all routes together). */
-  public static final int MAX_ERROR_LOG_LINES_PER_SECOND = 10;
-
   /** At most this many "would have answered" lines are logged per second (all routes together). */
   public static final int MAX_SHADOW_LOG_LINES_PER_SECOND = 10;
 
   private final PluginHost host;
   private final KernelServices services;
-  private final RateLimitedLog errorLog = new RateLimitedLog(MAX_ERROR_LOG_LINES_PER_SECOND);
+  private final CauseLog errorLog;
   private final RateLimitedLog shadowLog = new RateLimitedLog(MAX_SHADOW_LOG_LINES_PER_SECOND);
 
   /**
@@ -55,6 +52,17 @@ public final class ChainBuilder {
   public ChainBuilder(PluginHost host, KernelServices services) {
     this.host = requireNonNull(host, "host");
     this.services = requireNonNull(services, "services");
+    this.errorLog = new CauseLog(services.registry(), services.metricsPrefix());
+  }
+
+  /**
+   * The warnings about failures clients can cause, rate-limited per cause; shared by the chains
+   * built here (plugin failures) and the proxy around them.
+   *
+   * @return the log
+   */
+  public CauseLog causeLog() {
+    return errorLog;
   }
 
   /**

@@ -38,14 +38,14 @@ final class ChainObserver implements ChainRunner.Observer {
   private final String route;
   private final Counter[][] decisions;
   private final Timer[] durations;
-  private final RateLimitedLog errorLog;
+  private final CauseLog errorLog;
 
   ChainObserver(
       String route,
       List<ChainRunner.Link> links,
       MeterRegistry registry,
       String prefix,
-      RateLimitedLog errorLog) {
+      CauseLog errorLog) {
     this.route = requireNonNull(route, "route");
     this.errorLog = requireNonNull(errorLog, "errorLog");
     decisions = new Counter[links.size()][DECISIONS.length];
@@ -86,17 +86,15 @@ final class ChainObserver implements ChainRunner.Observer {
     }
     decisions[index][decision.ordinal()].increment();
     durations[index].record(Math.max(0, selfNanos), TimeUnit.NANOSECONDS);
-    if (decision == ChainRunner.Decision.ERROR && log.isWarnEnabled()) {
-      long dropped = errorLog.acquire();
-      if (dropped >= 0) {
-        log.warn(
-            "route '{}': plugin '{}' failed: {}{}",
-            route,
-            link.name(),
-            e == null ? "unknown error" : e.getMessage(),
-            RateLimitedLog.droppedSuffix(dropped),
-            e);
-      }
+    if (decision == ChainRunner.Decision.ERROR) {
+      errorLog.warn(
+          log,
+          "plugin-failure",
+          e,
+          "route '{}': plugin '{}' failed: {}",
+          route,
+          link.name(),
+          e == null ? "unknown error" : e.getMessage());
     }
   }
 }

@@ -7,6 +7,7 @@ import io.plugmesh.filters.advanced.UpstreamException;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.filters.internal.FilterFailure;
 import io.plugmesh.pluginruntime.BuiltChain;
+import io.plugmesh.pluginruntime.CauseLog;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,6 +35,7 @@ public final class ChainCall {
 
   private final BuiltChain chain;
   private final String route;
+  private final CauseLog causeLog;
   private CompletableFuture<ProxyResponse> result;
   private String answeringPlugin;
 
@@ -42,10 +44,12 @@ public final class ChainCall {
    *
    * @param chain the route's chain
    * @param route the route name, for messages
+   * @param causeLog where a failure the chain did not attribute to a plugin is logged
    */
-  public ChainCall(BuiltChain chain, String route) {
+  public ChainCall(BuiltChain chain, String route, CauseLog causeLog) {
     this.chain = chain;
     this.route = route;
+    this.causeLog = causeLog;
   }
 
   /**
@@ -141,11 +145,12 @@ public final class ChainCall {
     }
     String plugin = cause instanceof FilterFailure f ? f.plugin() : null;
     answeringPlugin = plugin;
-    log.warn(
-        "route '{}': {} failed: {}",
-        route,
-        plugin == null ? "chain" : "plugin '" + plugin + "'",
-        cause.toString());
+    if (plugin == null) {
+      causeLog.warn(log, "chain-failure", cause, "route '{}': chain failed: {}", route, cause);
+    } else {
+      // The chain's observer logged the plugin's failure already, rate-limited.
+      log.debug("route '{}': plugin '{}' failed: {}", route, plugin, cause.toString());
+    }
     return new Failure(
         ProxyResponse.of(
             500,

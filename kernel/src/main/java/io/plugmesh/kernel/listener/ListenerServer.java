@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -31,10 +32,13 @@ import io.plugmesh.kernel.proxy.ProxyHandler;
 import io.plugmesh.kernel.tls.CertificateSource;
 import io.plugmesh.kernel.tls.PeerIdentity;
 import io.plugmesh.kernel.tls.TlsContexts;
+import io.plugmesh.pluginruntime.CauseLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One listening socket: HTTP/1.1 and h2c (prior knowledge) on plaintext ports, h2 and http/1.1 by
@@ -42,6 +46,8 @@ import javax.net.ssl.SSLException;
  * every exchange; every connection ends in {@link ProxyHandler}s.
  */
 public final class ListenerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
+
   /** Largest request body chunk the HTTP/1.1 decoder emits at once (bytes). */
   static final int MAX_CHUNK_BYTES = 64 * 1024;
 
@@ -81,6 +87,7 @@ public final class ListenerServer implements AutoCloseable {
     CertificateSource ssl = tlsSource(config);
     TlsMode mode = ssl == null ? TlsMode.OFF : config.tls().mode();
     boolean mutual = ssl != null && config.tls().verifiesClients();
+    ConnectionErrors errors = new ConnectionErrors(config.name(), context.runtime().causeLog());
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -93,12 +100,15 @@ public final class ListenerServer implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     context.runtime().connectionOpened(context.name());
+                    context.runtime().downstreams().opened(ch);
                     ch.closeFuture()
                         .addListener(f -> context.runtime().connectionClosed(context.name()));
                     Pipelines pipelines = new Pipelines(context, limits);
                     if (mode == TlsMode.STRICT) {
                       ch.pipeline().addLast(ssl.current().context().newHandler(ch.alloc()));
-                      ch.pipeline().addLast(new Negotiation(pipelines, mutual));
+                      ch.pipeline()
+                          .addLast(
+                              new Negotiation(pipelines, mutual, context.runtime().causeLog()));
                       ch.read();
                     } else if (mode == TlsMode.PERMISSIVE) {
                       ch.pipeline()
@@ -107,7 +117,10 @@ public final class ListenerServer implements AutoCloseable {
                                   ctx -> {
                                     ctx.pipeline()
                                         .addAfter(
-                                            ctx.name(), "alpn", new Negotiation(pipelines, false))
+                                            ctx.name(),
+                                            "alpn",
+                                            new Negotiation(
+                                                pipelines, false, context.runtime().causeLog()))
                                         .addAfter(
                                             ctx.name(),
                                             "tls",
@@ -118,6 +131,7 @@ public final class ListenerServer implements AutoCloseable {
                     } else {
                       ch.pipeline().addLast(new ProtocolDetector(pipelines, limits.idleTimeout()));
                     }
+                    ch.pipeline().addLast(errors);
                   }
                 });
     Channel bound;
@@ -150,11 +164,36 @@ public final class ListenerServer implements AutoCloseable {
   private static final class Negotiation extends ApplicationProtocolNegotiationHandler {
     private final Pipelines pipelines;
     private final boolean requireIdentity;
+    private final CauseLog causeLog;
 
-    Negotiation(Pipelines pipelines, boolean requireIdentity) {
+    Negotiation(Pipelines pipelines, boolean requireIdentity, CauseLog causeLog) {
       super(ApplicationProtocolNames.HTTP_1_1);
       this.pipelines = pipelines;
       this.requireIdentity = requireIdentity;
+      this.causeLog = causeLog;
+    }
+
+    /** A client's failed handshake: one rate-limited line, not a stack trace per connection. */
+    @Override
+    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+      causeLog.warn(
+          log,
+          "tls-handshake",
+          cause,
+          "{} TLS handshake failed: {}",
+          ctx.channel(),
+          cause.toString());
+      ctx.close();
+    }
+
+    /** Other failures go to {@link ConnectionErrors}, which logs them rate-limited. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+        super.exceptionCaught(ctx, cause);
+        return;
+      }
+      ctx.fireExceptionCaught(cause);
     }
 
     @Override
@@ -194,7 +233,7 @@ public final class ListenerServer implements AutoCloseable {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
-  /** Stops accepting; open connections finish their exchanges. */
+  /** Stops accepting; open connections stay until they close or are drained. */
   @Override
   public void close() {
     server.close().syncUninterruptibly();
@@ -253,6 +292,8 @@ public final class ListenerServer implements AutoCloseable {
               .decoderEnforceMaxRstFramesPerWindow(
                   limits.maxResetsPerWindow(), (int) Math.max(1, limits.resetWindow().toSeconds()))
               .validateHeaders(true)
+              // After GOAWAY the connection waits for its streams; the proxy's drain bounds that.
+              .gracefulShutdownTimeoutMillis(-1)
               .build();
       String name = ctx.name();
       p.addAfter(name, "h2", codec)

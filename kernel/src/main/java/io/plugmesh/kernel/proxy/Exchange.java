@@ -241,7 +241,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   private void runChain() {
     state = State.CHAIN;
-    chainCall = new ChainCall(routed.chain(), routed.route().name());
+    chainCall = new ChainCall(routed.chain(), routed.route().name(), listener.runtime().causeLog());
     String quarantined = listener.runtime().quarantinedPlugin(routed.chain());
     if (quarantined != null) {
       record.flag(ResponseFlag.LOCAL_RESPONSE);
@@ -364,6 +364,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   private void respondUpstream(UpstreamResponse upstream) {
     state = State.RESPONDING;
     cancelTimeout();
+    if (owner.closing()) {
+      writer.noKeepAlive();
+    }
     writer.sendUpstream(upstream, finished);
   }
 
@@ -405,6 +408,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       } else {
         body.draining(writer.keepAlive());
       }
+    }
+    if (owner.closing()) {
+      writer.noKeepAlive();
     }
     writer.writeLocal(response, head, finished);
     if (!keepBody) {

@@ -43,6 +43,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private final String peerIdentity;
   private final HeadWatch headWatch;
   private ChannelHandlerContext ctx;
+  private Downstream connection;
   private Exchange current;
   private InetSocketAddress client;
   private String clientIp;
@@ -68,6 +69,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.connection = Downstream.of(ctx.channel());
     if (ctx.channel().isActive()) {
       start();
     }
@@ -114,6 +116,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       current = new Exchange(this, listener, ctx, http2, clientAddress(), peerIdentity);
+      if (connection != null) {
+        connection.exchangeStarted();
+      }
       current.start(request);
       return;
     }
@@ -150,7 +155,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (current != null) {
-      current.onDownstreamClosed();
+      Exchange ended = current;
+      current = null;
+      ended.onDownstreamClosed();
+      exchangeEnded();
     }
     ctx.fireChannelInactive();
   }
@@ -170,13 +178,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
+  /**
+   * Whether the connection closes after the exchange in flight (the proxy drains): its HTTP/1.1
+   * response says {@code Connection: close}.
+   */
+  boolean closing() {
+    return connection != null && connection.closing();
+  }
+
+  private void exchangeEnded() {
+    if (connection != null) {
+      connection.exchangeEnded();
+    }
+  }
+
   /** Called by the exchange when its response is fully written (or abandoned). */
   void exchangeDone(Exchange exchange, boolean keepAlive) {
     if (current != exchange) {
       return;
     }
     current = null;
-    if (http2 || !keepAlive || !ctx.channel().isActive()) {
+    exchangeEnded();
+    if (http2 || !keepAlive || closing() || !ctx.channel().isActive()) {
       ctx.close();
       return;
     }

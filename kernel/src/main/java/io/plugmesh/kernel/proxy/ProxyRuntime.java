@@ -6,6 +6,7 @@ import io.plugmesh.kernel.observe.RequestLog;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.pluginruntime.BuiltChain;
+import io.plugmesh.pluginruntime.CauseLog;
 
 /** What the data path needs from the running proxy. */
 public interface ProxyRuntime {
@@ -77,6 +78,20 @@ public interface ProxyRuntime {
   default String quarantinedPlugin(BuiltChain chain) {
     return null;
   }
+
+  /**
+   * Warnings about failures clients can cause, rate-limited per cause and counted.
+   *
+   * @return the log
+   */
+  CauseLog causeLog();
+
+  /**
+   * The open downstream connections, which the drain ends on shutdown.
+   *
+   * @return the connections
+   */
+  Downstreams downstreams();
 
   /**
    * Counts a downstream connection opening.

@@ -22,10 +22,12 @@ import io.plugmesh.kernel.observe.AccessLogger;
 import io.plugmesh.kernel.observe.MetricsRegistryFactory;
 import io.plugmesh.kernel.observe.ProxyMetrics;
 import io.plugmesh.kernel.observe.RequestLog;
+import io.plugmesh.kernel.proxy.Downstreams;
 import io.plugmesh.kernel.proxy.ProxyRuntime;
 import io.plugmesh.kernel.state.Snapshot;
 import io.plugmesh.kernel.upstream.UpstreamConnector;
 import io.plugmesh.pluginruntime.BuiltChain;
+import io.plugmesh.pluginruntime.CauseLog;
 import io.plugmesh.pluginruntime.ChainBuilder;
 import io.plugmesh.pluginruntime.KernelServices;
 import io.plugmesh.pluginruntime.PluginApi;
@@ -65,7 +67,9 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   private final Listeners listeners;
   private final AdminServer admin;
   private final BlockedLoopWatchdog watchdog;
+  private final Downstreams downstreams = new Downstreams();
   private volatile boolean closed;
+  private volatile boolean draining;
   private volatile String staleReason;
   private long nextVersion = 1;
 
@@ -138,8 +142,8 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
    * @return the new version
    */
   public synchronized long apply(MeshConfig config) {
-    if (closed) {
-      throw new IllegalStateException("kernel is closed");
+    if (closed || draining) {
+      throw new IllegalStateException(closed ? "kernel is closed" : "kernel is draining");
     }
     ConfigValidator.validate(config);
     long version = nextVersion;
@@ -365,6 +369,35 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
   }
 
   @Override
+  public CauseLog causeLog() {
+    return chains.causeLog();
+  }
+
+  @Override
+  public Downstreams downstreams() {
+    return downstreams;
+  }
+
+  /**
+   * Drains the proxy for shutdown, like Envoy: {@code /ready} turns 503 at once ({@code /live}
+   * stays 200), the listeners stop accepting, HTTP/2 clients get GOAWAY (NO_ERROR) and HTTP/1.1
+   * clients {@code Connection: close}, and requests in flight may finish within {@code
+   * limits.drainTimeout}; what is left then is cut. {@link #close} stops the rest afterwards.
+   *
+   * @return what the drain did
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public Downstreams.Report drain() throws InterruptedException {
+    synchronized (this) {
+      draining = true;
+      if (!closed) {
+        listeners.close();
+      }
+    }
+    return downstreams.drain(settings.limits().drainTimeout());
+  }
+
+  @Override
   public void connectionOpened(String listener) {
     metrics.connectionOpened(listener);
   }
@@ -420,7 +453,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     @Override
     public Readiness readiness() {
       Snapshot s = current.get();
-      if (closed) {
+      if (closed || draining) {
         return new Readiness(false, false, "shutting down");
       }
       if (s == null) {

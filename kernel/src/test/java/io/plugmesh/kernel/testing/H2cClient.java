@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -37,12 +38,16 @@ public final class H2cClient implements AutoCloseable {
   /** A response: status and how many body bytes arrived. */
   public record Result(int status, long bodyBytes) {}
 
+  /** A GOAWAY the server sent: its error code and the last stream id it will process. */
+  public record GoAway(long errorCode, int lastStreamId) {}
+
   /** Body bytes per DATA frame (the default SETTINGS_MAX_FRAME_SIZE). */
   static final int FRAME_BYTES = 16 * 1024;
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel connection;
+  private final CompletableFuture<GoAway> goAway = new CompletableFuture<>();
 
   /** Connects to {@code 127.0.0.1:port}. */
   public H2cClient(int port) throws InterruptedException {
@@ -63,12 +68,28 @@ public final class H2cClient implements AutoCloseable {
                                   public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                     ReferenceCountUtil.release(msg); // no pushed streams expected
                                   }
-                                }));
+                                }))
+                        .addLast(
+                            new ChannelInboundHandlerAdapter() {
+                              @Override
+                              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                if (msg instanceof Http2GoAwayFrame frame) {
+                                  goAway.complete(
+                                      new GoAway(frame.errorCode(), frame.lastStreamId()));
+                                }
+                                ReferenceCountUtil.release(msg);
+                              }
+                            });
                   }
                 })
             .connect("127.0.0.1", port)
             .sync()
             .channel();
+  }
+
+  /** Completes with the first GOAWAY the server sends on this connection. */
+  public CompletableFuture<GoAway> goAway() {
+    return goAway;
   }
 
   /** Sends {@code GET path}; the future completes when the response ends. */
