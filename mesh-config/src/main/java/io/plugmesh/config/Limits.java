@@ -16,9 +16,13 @@ import java.time.Duration;
  * @param resetWindow the window for {@code maxResetsPerWindow}
  * @param idleTimeout a downstream connection with no request in flight is closed after this
  * @param requestHeadersTimeout a request's header block must arrive within this, else 408
- * @param defaultRouteTimeout the route timeout when a route sets none; a miss answers 504
+ * @param defaultRouteTimeout the route timeout when a route sets none; a miss answers 504. A route
+ *     timeout bounds the upstream's answer: it starts once the request is fully received (at the
+ *     head for a request without a body, at the body's last byte otherwise)
  * @param maxPendingBodyBytes bytes of request body the proxy holds while an upstream connects
  * @param drainTimeout how long in-flight requests may finish on shutdown
+ * @param requestBodyTimeout a request's whole body must arrive within this, counted from its head;
+ *     a miss answers 408 and aborts the upstream request (or cuts the response if one started)
  */
 public record Limits(
     int maxHeaderBytes,
@@ -31,7 +35,8 @@ public record Limits(
     Duration requestHeadersTimeout,
     Duration defaultRouteTimeout,
     int maxPendingBodyBytes,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Duration requestBodyTimeout) {
 
   /** The defaults; see {@code docs/limits.md}. */
   public static final Limits DEFAULTS =
@@ -46,5 +51,6 @@ public record Limits(
           Duration.ofSeconds(10),
           Duration.ofSeconds(15),
           1024 * 1024,
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(60));
 }

@@ -42,7 +42,8 @@ class Http1LimitsIT {
             HEADERS_TIMEOUT,
             d.defaultRouteTimeout(),
             d.maxPendingBodyBytes(),
-            d.drainTimeout());
+            d.drainTimeout(),
+            d.requestBodyTimeout());
     proxy =
         KernelFixture.start(
             """

@@ -69,7 +69,8 @@ class Http2LimitsIT {
             d.requestHeadersTimeout(),
             d.defaultRouteTimeout(),
             d.maxPendingBodyBytes(),
-            d.drainTimeout());
+            d.drainTimeout(),
+            d.requestBodyTimeout());
     proxy =
         KernelFixture.start(
             """
