@@ -60,5 +60,5 @@ public record Limits(
           Duration.ofSeconds(10),
           Duration.ofMillis(100),
           false,
-          Duration.ofSeconds(60));
+          Duration.ofMinutes(5));
 }
