@@ -24,10 +24,10 @@ import java.util.Optional;
  * protobuf {@code Struct}), and writes one back as a tree. Every problem in the document is
  * reported at once, each with its route, plugin and field; see {@code docs/configuration.md}.
  *
- * <p>This is the one place that knows every field of the model (the control stream carries the
- * same documents as {@code Struct}s, so nothing else does): adding a field means its record, its
- * rule here and in {@link ConfigValidator}, and its docs. That is why it is longer than a class
- * should be; each resource's rules read top to bottom in one method (listener, cluster, route).
+ * <p>This is the one place that knows every field of the model (the control stream carries the same
+ * documents as {@code Struct}s, so nothing else does): adding a field means its record, its rule
+ * here and in {@link ConfigValidator}, and its docs. That is why it is longer than a class should
+ * be; each resource's rules read top to bottom in one method (listener, cluster, route).
  *
  * <pre>{@code
  * MeshConfig config = ConfigLoader.load(Path.of("conf/routes.yaml")); // throws ConfigError
