@@ -27,6 +27,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.plugmesh.config.Limits;
 import io.plugmesh.config.ListenerConfig;
 import io.plugmesh.config.TlsMode;
+import io.plugmesh.kernel.proxy.ExchangeSlots;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyHandler;
 import io.plugmesh.kernel.tls.CertificateSource;
@@ -277,7 +278,9 @@ public final class ListenerServer implements AutoCloseable {
               new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
           .addAfter("idle", "client-cert", clientCert)
           .addAfter(
-              "client-cert", "proxy", new ProxyHandler(context, false, peerIdentity, headTimeout));
+              "client-cert",
+              "proxy",
+              new ProxyHandler(context, false, peerIdentity, headTimeout, null));
     }
 
     @Override
@@ -289,16 +292,20 @@ public final class ListenerServer implements AutoCloseable {
                   Http2Settings.defaultSettings()
                       .maxConcurrentStreams(limits.maxConcurrentStreams())
                       .maxHeaderListSize(limits.maxHeaderBytes()))
-              .decoderEnforceMaxRstFramesPerWindow(
-                  limits.maxResetsPerWindow(), (int) Math.max(1, limits.resetWindow().toSeconds()))
+              // One budget counts the client's resets and the ones it provokes: ResetBudget.
+              .decoderEnforceMaxRstFramesPerWindow(0, 0)
+              .encoderEnforceMaxRstFramesPerWindow(0, 0)
               .validateHeaders(true)
               // After GOAWAY the connection waits for its streams; the proxy's drain bounds that.
               .gracefulShutdownTimeoutMillis(-1)
               .build();
+      ExchangeSlots slots = new ExchangeSlots(limits.maxConcurrentStreams());
       String name = ctx.name();
       p.addAfter(name, "h2", codec)
           .addAfter(
-              "h2",
+              "h2", "h2-resets", new ResetBudget(limits.maxResetsPerWindow(), limits.resetWindow()))
+          .addAfter(
+              "h2-resets",
               "h2-mux",
               new Http2MultiplexHandler(
                   new ChannelInitializer<Http2StreamChannel>() {
@@ -312,7 +319,7 @@ public final class ListenerServer implements AutoCloseable {
                           .addLast(clientCert)
                           .addLast(
                               new ProxyHandler(
-                                  context, true, peerIdentity, ProxyHandler.HeadWatch.NONE));
+                                  context, true, peerIdentity, ProxyHandler.HeadWatch.NONE, slots));
                     }
                   }))
           .addAfter(

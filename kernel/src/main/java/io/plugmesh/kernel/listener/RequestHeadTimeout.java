@@ -64,6 +64,17 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public boolean idleMidHead() {
+    if (!awaiting || !timing) {
+      return false;
+    }
+    // The idle timeout came first: the half-sent head gets its 408 now, not a silent close.
+    LoopDeadlines.cancel(expiry);
+    expire();
+    return true;
+  }
+
+  @Override
   public void awaitingHead() {
     awaiting = true;
   }

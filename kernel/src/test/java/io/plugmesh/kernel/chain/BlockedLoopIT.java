@@ -107,7 +107,8 @@ class BlockedLoopIT {
         d.maxPendingBodyBytes(),
         d.drainTimeout(),
         d.blockedLoopThreshold(),
-        quarantine);
+        quarantine,
+        d.requestBodyTimeout());
   }
 
   /** Sleeps on the event loop when the request carries {@code x-sleep}. */

@@ -44,7 +44,8 @@ class Http1LimitsIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins());
+            d.quarantineBlockingPlugins(),
+            d.requestBodyTimeout());
     proxy =
         KernelFixture.start(
             """

@@ -71,7 +71,8 @@ class Http2LimitsIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins());
+            d.quarantineBlockingPlugins(),
+            d.requestBodyTimeout());
     proxy =
         KernelFixture.start(
             """

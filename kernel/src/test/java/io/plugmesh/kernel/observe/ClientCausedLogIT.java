@@ -85,7 +85,8 @@ class ClientCausedLogIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins());
+            d.quarantineBlockingPlugins(),
+            d.requestBodyTimeout());
     try (TestUpstream up = TestUpstream.http1("up");
         KernelFixture proxy =
             KernelFixture.start(
