@@ -26,6 +26,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response on one downstream connection or stream, in order: the head is
@@ -71,8 +73,15 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   /** The route timeout, started once the request was fully received; 0 before routing. */
   private long routeTimeoutNanos;
 
-  /** Whether the deadline running is the request body timeout (else the route timeout). */
-  private boolean bodyClock;
+  /** The request body timeout of a request whose body was still arriving at its head, or null. */
+  private ScheduledFuture<?> bodyTimer;
+
+  /**
+   * Whether the route timeout passed while the body was still streaming to the upstream: it then
+   * starts again once the whole body arrived (a slow healthy upload is bounded by the body timeout,
+   * not cut by the route timeout).
+   */
+  private boolean routeDeferred;
 
   Exchange(
       ProxyHandler owner,
@@ -108,9 +117,12 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     writer.start(msg);
     body.start(msg);
     if (!body.complete()) {
-      // The body must arrive within its own timeout; the route timeout starts once it did.
-      bodyClock = true;
-      LoopDeadlines.of(loop).start(this, limits.requestBodyTimeout().toNanos());
+      // The body must arrive within its own timeout (a task only for requests with a body).
+      bodyTimer =
+          loop.schedule(
+              this::requestBodyTimedOut,
+              limits.requestBodyTimeout().toNanos(),
+              TimeUnit.NANOSECONDS);
     }
     expectContinue = !http2 && !body.complete() && HttpUtil.is100ContinueExpected(msg);
     Routing routing =
@@ -133,11 +145,8 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
     routeTimeoutNanos = routeTimeout.toNanos();
-    // While the body is still arriving the route timeout has not started: nothing is overdue.
-    deadline = System.nanoTime() + (bodyClock ? Long.MAX_VALUE / 2 : routeTimeoutNanos);
-    if (!bodyClock) {
-      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
-    }
+    deadline = System.nanoTime() + routeTimeoutNanos;
+    LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
 
     BuiltChain chain = routed.chain();
     int buffered = chain.bufferedBodyBytes();
@@ -177,7 +186,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       return;
     }
     boolean last = body.received(content);
-    if (last && bodyClock) {
+    if (last) {
       bodyReceived();
     }
     switch (state) {
@@ -361,24 +370,38 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     respondLocal(ProxyResponse.of(500, "a plugin returned an unknown response type\n"), true);
   }
 
-  /** The whole body arrived in time: the route timeout starts now, unless an answer started. */
+  /**
+   * The whole body arrived in time. A route timeout that passed while it streamed to the upstream
+   * starts again now, unless an answer started.
+   */
   private void bodyReceived() {
-    bodyClock = false;
-    cancelTimeout();
-    if (routeTimeoutNanos > 0 && (state == State.PREBODY || state == State.CHAIN)) {
-      deadline = System.nanoTime() + routeTimeoutNanos;
-      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
+    cancelBodyTimer();
+    if (routeDeferred) {
+      routeDeferred = false;
+      if (routeTimeoutNanos > 0 && (state == State.PREBODY || state == State.CHAIN)) {
+        deadline = System.nanoTime() + routeTimeoutNanos;
+        LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
+      }
+    }
+  }
+
+  private void cancelBodyTimer() {
+    if (bodyTimer != null) {
+      bodyTimer.cancel(false);
+      bodyTimer = null;
     }
   }
 
   @Override
   protected void deadlineExpired() {
-    if (bodyClock) {
-      bodyClock = false;
-      requestBodyTimedOut();
+    if (state == State.DONE || writer.headWritten()) {
       return;
     }
-    if (state == State.DONE || writer.headWritten()) {
+    if (bodyTimer != null && state == State.CHAIN && attempts != null && attempts.inFlight()) {
+      // The upstream is taking a body that is still arriving: the body timeout bounds it, and
+      // the route timeout starts again at its end. Nothing is overdue meanwhile.
+      routeDeferred = true;
+      deadline = System.nanoTime() + Long.MAX_VALUE / 2;
       return;
     }
     record.flag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
@@ -397,6 +420,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
    * complete). After the upstream answered: the exchange is cut.
    */
   private void requestBodyTimedOut() {
+    bodyTimer = null;
     if (state == State.DONE) {
       return;
     }
@@ -496,6 +520,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     }
     state = State.DONE;
     cancelTimeout();
+    cancelBodyTimer();
     body.release();
     record.report(
         writer, body, head, routed, chainCall == null ? null : chainCall.answeringPlugin());
@@ -507,9 +532,8 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   /** An answer started: the route timeout ends; a body still arriving stays bounded by its own. */
   private void cancelRouteTimeout() {
-    if (!bodyClock) {
-      cancelTimeout();
-    }
+    routeDeferred = false;
+    cancelTimeout();
   }
 
   /** The downstream went away mid-exchange. */
