@@ -26,8 +26,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response on one downstream connection or stream, in order: the head is
@@ -73,15 +71,8 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
   /** The route timeout, started once the request was fully received; 0 before routing. */
   private long routeTimeoutNanos;
 
-  /** The request body timeout of a request whose body was still arriving at its head, or null. */
-  private ScheduledFuture<?> bodyTimer;
-
-  /**
-   * Whether the route timeout passed while the body was still streaming to the upstream: it then
-   * starts again once the whole body arrived (a slow healthy upload is bounded by the body timeout,
-   * not cut by the route timeout).
-   */
-  private boolean routeDeferred;
+  /** Whether the deadline running is the request body timeout (else the route timeout). */
+  private boolean bodyClock;
 
   Exchange(
       ProxyHandler owner,
@@ -117,12 +108,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     writer.start(msg);
     body.start(msg);
     if (!body.complete()) {
-      // The body must arrive within its own timeout (a task only for requests with a body).
-      bodyTimer =
-          loop.schedule(
-              this::requestBodyTimedOut,
-              limits.requestBodyTimeout().toNanos(),
-              TimeUnit.NANOSECONDS);
+      // The body must arrive within its own timeout; the route timeout starts once it did.
+      bodyClock = true;
+      LoopDeadlines.of(loop).start(this, limits.requestBodyTimeout().toNanos());
     }
     expectContinue = !http2 && !body.complete() && HttpUtil.is100ContinueExpected(msg);
     Routing routing =
@@ -145,8 +133,11 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
     routeTimeoutNanos = routeTimeout.toNanos();
-    deadline = System.nanoTime() + routeTimeoutNanos;
-    LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
+    // While the body is still arriving the route timeout has not started: nothing is overdue.
+    deadline = System.nanoTime() + (bodyClock ? Long.MAX_VALUE / 2 : routeTimeoutNanos);
+    if (!bodyClock) {
+      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
+    }
 
     BuiltChain chain = routed.chain();
     int buffered = chain.bufferedBodyBytes();
@@ -186,7 +177,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       return;
     }
     boolean last = body.received(content);
-    if (last) {
+    if (last && bodyClock) {
       bodyReceived();
     }
     switch (state) {
@@ -370,38 +361,24 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     respondLocal(ProxyResponse.of(500, "a plugin returned an unknown response type\n"), true);
   }
 
-  /**
-   * The whole body arrived in time. A route timeout that passed while it streamed to the upstream
-   * starts again now, unless an answer started.
-   */
+  /** The whole body arrived in time: the route timeout starts now, unless an answer started. */
   private void bodyReceived() {
-    cancelBodyTimer();
-    if (routeDeferred) {
-      routeDeferred = false;
-      if (routeTimeoutNanos > 0 && (state == State.PREBODY || state == State.CHAIN)) {
-        deadline = System.nanoTime() + routeTimeoutNanos;
-        LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
-      }
-    }
-  }
-
-  private void cancelBodyTimer() {
-    if (bodyTimer != null) {
-      bodyTimer.cancel(false);
-      bodyTimer = null;
+    bodyClock = false;
+    cancelTimeout();
+    if (routeTimeoutNanos > 0 && (state == State.PREBODY || state == State.CHAIN)) {
+      deadline = System.nanoTime() + routeTimeoutNanos;
+      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
     }
   }
 
   @Override
   protected void deadlineExpired() {
-    if (state == State.DONE || writer.headWritten()) {
+    if (bodyClock) {
+      bodyClock = false;
+      requestBodyTimedOut();
       return;
     }
-    if (bodyTimer != null && state == State.CHAIN && attempts != null && attempts.inFlight()) {
-      // The upstream is taking a body that is still arriving: the body timeout bounds it, and
-      // the route timeout starts again at its end. Nothing is overdue meanwhile.
-      routeDeferred = true;
-      deadline = System.nanoTime() + Long.MAX_VALUE / 2;
+    if (state == State.DONE || writer.headWritten()) {
       return;
     }
     record.flag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
@@ -420,7 +397,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
    * complete). After the upstream answered: the exchange is cut.
    */
   private void requestBodyTimedOut() {
-    bodyTimer = null;
     if (state == State.DONE) {
       return;
     }
@@ -520,7 +496,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     }
     state = State.DONE;
     cancelTimeout();
-    cancelBodyTimer();
     body.release();
     record.report(
         writer, body, head, routed, chainCall == null ? null : chainCall.answeringPlugin());
@@ -532,8 +507,9 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   /** An answer started: the route timeout ends; a body still arriving stays bounded by its own. */
   private void cancelRouteTimeout() {
-    routeDeferred = false;
-    cancelTimeout();
+    if (!bodyClock) {
+      cancelTimeout();
+    }
   }
 
   /** The downstream went away mid-exchange. */

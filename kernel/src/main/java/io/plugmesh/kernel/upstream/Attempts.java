@@ -144,21 +144,6 @@ public final class Attempts {
    * @param attempt the attempt a response came from
    * @return false for a stale response (a filter kept one from an earlier attempt)
    */
-  /**
-   * Whether an attempt is in flight (and so takes the request body as it arrives).
-   *
-   * @return true when one is
-   */
-  public boolean inFlight() {
-    return current != null && !current.isDiscarded();
-  }
-
-  /**
-   * Whether {@code attempt} is the one in flight.
-   *
-   * @param attempt an attempt
-   * @return true when it is
-   */
   public boolean isCurrent(Attempt attempt) {
     return attempt == current && !attempt.isDiscarded();
   }
