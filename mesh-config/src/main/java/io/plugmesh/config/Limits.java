@@ -16,17 +16,13 @@ import java.time.Duration;
  * @param resetWindow the window for {@code maxResetsPerWindow}
  * @param idleTimeout a downstream connection with no request in flight is closed after this
  * @param requestHeadersTimeout a request's header block must arrive within this, else 408
- * @param defaultRouteTimeout the route timeout when a route sets none; a miss answers 504. A route
- *     timeout bounds the upstream's answer: it starts once the request is fully received (at the
- *     head for a request without a body, at the body's last byte otherwise)
+ * @param defaultRouteTimeout the route timeout when a route sets none; a miss answers 504
  * @param maxPendingBodyBytes bytes of request body the proxy holds while an upstream connects
  * @param drainTimeout how long in-flight requests may finish on shutdown
  * @param blockedLoopThreshold an event loop inside one plugin's code for longer than this counts as
  *     blocked: the plugin is named in the log and counted
  * @param quarantineBlockingPlugins whether a plugin that blocked an event loop is quarantined: its
  *     routes answer 503 until the next config change
- * @param requestBodyTimeout a request's whole body must arrive within this, counted from its head;
- *     a miss answers 408 and aborts the upstream request (or cuts the response if one started)
  */
 public record Limits(
     int maxHeaderBytes,
@@ -41,8 +37,7 @@ public record Limits(
     int maxPendingBodyBytes,
     Duration drainTimeout,
     Duration blockedLoopThreshold,
-    boolean quarantineBlockingPlugins,
-    Duration requestBodyTimeout) {
+    boolean quarantineBlockingPlugins) {
 
   /** The defaults; see {@code docs/limits.md}. */
   public static final Limits DEFAULTS =
@@ -59,6 +54,5 @@ public record Limits(
           1024 * 1024,
           Duration.ofSeconds(10),
           Duration.ofMillis(100),
-          false,
-          Duration.ofMinutes(5));
+          false);
 }

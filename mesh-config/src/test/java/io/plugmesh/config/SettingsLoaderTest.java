@@ -16,7 +16,6 @@ class SettingsLoaderTest {
     assertThat(SettingsLoader.parseYaml("", "proxy.yaml")).isEqualTo(ProxySettings.DEFAULTS);
     assertThat(SettingsLoader.parseYaml("limits: {}\n", "proxy.yaml").limits())
         .isEqualTo(Limits.DEFAULTS);
-    assertThat(Limits.DEFAULTS.requestBodyTimeout()).isEqualTo(Duration.ofMinutes(5));
   }
 
   @Test

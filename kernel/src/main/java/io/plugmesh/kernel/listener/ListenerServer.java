@@ -27,7 +27,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.plugmesh.config.Limits;
 import io.plugmesh.config.ListenerConfig;
 import io.plugmesh.config.TlsMode;
-import io.plugmesh.kernel.proxy.ExchangeSlots;
 import io.plugmesh.kernel.proxy.ListenerContext;
 import io.plugmesh.kernel.proxy.ProxyHandler;
 import io.plugmesh.kernel.tls.CertificateSource;
@@ -278,9 +277,7 @@ public final class ListenerServer implements AutoCloseable {
               new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
           .addAfter("idle", "client-cert", clientCert)
           .addAfter(
-              "client-cert",
-              "proxy",
-              new ProxyHandler(context, false, peerIdentity, headTimeout, null));
+              "client-cert", "proxy", new ProxyHandler(context, false, peerIdentity, headTimeout));
     }
 
     @Override
@@ -292,20 +289,16 @@ public final class ListenerServer implements AutoCloseable {
                   Http2Settings.defaultSettings()
                       .maxConcurrentStreams(limits.maxConcurrentStreams())
                       .maxHeaderListSize(limits.maxHeaderBytes()))
-              // One budget counts the client's resets and the ones it provokes: ResetBudget.
-              .decoderEnforceMaxRstFramesPerWindow(0, 0)
-              .encoderEnforceMaxRstFramesPerWindow(0, 0)
+              .decoderEnforceMaxRstFramesPerWindow(
+                  limits.maxResetsPerWindow(), (int) Math.max(1, limits.resetWindow().toSeconds()))
               .validateHeaders(true)
               // After GOAWAY the connection waits for its streams; the proxy's drain bounds that.
               .gracefulShutdownTimeoutMillis(-1)
               .build();
-      ExchangeSlots slots = new ExchangeSlots(limits.maxConcurrentStreams());
       String name = ctx.name();
       p.addAfter(name, "h2", codec)
           .addAfter(
-              "h2", "h2-resets", new ResetBudget(limits.maxResetsPerWindow(), limits.resetWindow()))
-          .addAfter(
-              "h2-resets",
+              "h2",
               "h2-mux",
               new Http2MultiplexHandler(
                   new ChannelInitializer<Http2StreamChannel>() {
@@ -319,7 +312,7 @@ public final class ListenerServer implements AutoCloseable {
                           .addLast(clientCert)
                           .addLast(
                               new ProxyHandler(
-                                  context, true, peerIdentity, ProxyHandler.HeadWatch.NONE, slots));
+                                  context, true, peerIdentity, ProxyHandler.HeadWatch.NONE));
                     }
                   }))
           .addAfter(

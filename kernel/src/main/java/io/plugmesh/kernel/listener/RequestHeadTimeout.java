@@ -64,17 +64,6 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public boolean idleMidHead() {
-    if (!awaiting || !timing) {
-      return false;
-    }
-    // The idle timeout came first: the half-sent head gets its 408 now, not a silent close.
-    LoopDeadlines.cancel(expiry);
-    expire();
-    return true;
-  }
-
-  @Override
   public void awaitingHead() {
     awaiting = true;
   }

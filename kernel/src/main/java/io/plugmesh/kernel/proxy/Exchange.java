@@ -68,12 +68,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   private Attempts attempts;
 
-  /** The route timeout, started once the request was fully received; 0 before routing. */
-  private long routeTimeoutNanos;
-
-  /** Whether the deadline running is the request body timeout (else the route timeout). */
-  private boolean bodyClock;
-
   Exchange(
       ProxyHandler owner,
       ListenerContext listener,
@@ -107,11 +101,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     Snapshot snapshot = listener.runtime().snapshot();
     writer.start(msg);
     body.start(msg);
-    if (!body.complete()) {
-      // The body must arrive within its own timeout; the route timeout starts once it did.
-      bodyClock = true;
-      LoopDeadlines.of(loop).start(this, limits.requestBodyTimeout().toNanos());
-    }
     expectContinue = !http2 && !body.complete() && HttpUtil.is100ContinueExpected(msg);
     Routing routing =
         Routing.route(snapshot, listener, msg, body, http2, client, owner.clientIp(), peerIdentity);
@@ -132,12 +121,8 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     CompiledRoute route = routed.route();
     Duration routeTimeout =
         route.config().timeout() != null ? route.config().timeout() : limits.defaultRouteTimeout();
-    routeTimeoutNanos = routeTimeout.toNanos();
-    // While the body is still arriving the route timeout has not started: nothing is overdue.
-    deadline = System.nanoTime() + (bodyClock ? Long.MAX_VALUE / 2 : routeTimeoutNanos);
-    if (!bodyClock) {
-      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
-    }
+    deadline = System.nanoTime() + routeTimeout.toNanos();
+    LoopDeadlines.of(loop).start(this, routeTimeout.toNanos());
 
     BuiltChain chain = routed.chain();
     int buffered = chain.bufferedBodyBytes();
@@ -177,9 +162,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       return;
     }
     boolean last = body.received(content);
-    if (last && bodyClock) {
-      bodyReceived();
-    }
     switch (state) {
       case PREBODY -> {
         switch (body.prebuffer(content, last)) {
@@ -361,23 +343,8 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     respondLocal(ProxyResponse.of(500, "a plugin returned an unknown response type\n"), true);
   }
 
-  /** The whole body arrived in time: the route timeout starts now, unless an answer started. */
-  private void bodyReceived() {
-    bodyClock = false;
-    cancelTimeout();
-    if (routeTimeoutNanos > 0 && (state == State.PREBODY || state == State.CHAIN)) {
-      deadline = System.nanoTime() + routeTimeoutNanos;
-      LoopDeadlines.of(loop).start(this, routeTimeoutNanos);
-    }
-  }
-
   @Override
   protected void deadlineExpired() {
-    if (bodyClock) {
-      bodyClock = false;
-      requestBodyTimedOut();
-      return;
-    }
     if (state == State.DONE || writer.headWritten()) {
       return;
     }
@@ -391,37 +358,12 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
     respondLocal(ProxyResponse.of(504, "upstream request timeout\n"), true);
   }
 
-  /**
-   * The body did not arrive within the request body timeout. Before any answer: 408, and the
-   * upstream request is aborted (its connection or stream cut, so the upstream never sees it
-   * complete). After the upstream answered: the exchange is cut.
-   */
-  private void requestBodyTimedOut() {
-    if (state == State.DONE) {
-      return;
-    }
-    if (state == State.RESPONDING || writer.headWritten()) {
-      abortDownstream();
-      return;
-    }
-    record.flag(ResponseFlag.LOCAL_RESPONSE);
-    if (chainCall != null) {
-      chainCall.cancel();
-    }
-    if (attempts != null) {
-      attempts.abort();
-    }
-    // The rest of the body is not waited for: the connection (h2: stream) ends after the answer.
-    writer.noKeepAlive();
-    respondLocal(ProxyResponse.of(408, "request body timeout\n"), false);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Responses
 
   private void respondUpstream(UpstreamResponse upstream) {
     state = State.RESPONDING;
-    cancelRouteTimeout();
+    cancelTimeout();
     if (owner.closing()) {
       writer.noKeepAlive();
     }
@@ -451,7 +393,7 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
       return;
     }
     state = State.RESPONDING;
-    cancelRouteTimeout();
+    cancelTimeout();
     if (attempts != null) {
       attempts.discard();
     }
@@ -503,13 +445,6 @@ final class Exchange extends LoopDeadlines.Entry implements RequestBody.Source, 
 
   private void cancelTimeout() {
     LoopDeadlines.cancel(this);
-  }
-
-  /** An answer started: the route timeout ends; a body still arriving stays bounded by its own. */
-  private void cancelRouteTimeout() {
-    if (!bodyClock) {
-      cancelTimeout();
-    }
   }
 
   /** The downstream went away mid-exchange. */

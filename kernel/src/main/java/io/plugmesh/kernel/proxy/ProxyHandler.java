@@ -4,8 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -26,15 +24,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** A request head arrived. */
     void headReceived();
 
-    /**
-     * The connection went idle with no exchange in flight.
-     *
-     * @return true when a request head had started and was answered (408) instead of a silent close
-     */
-    default boolean idleMidHead() {
-      return false;
-    }
-
     /** The connection waits for the next request head. */
     void awaitingHead();
 
@@ -53,8 +42,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private final boolean http2;
   private final String peerIdentity;
   private final HeadWatch headWatch;
-  private final ExchangeSlots slots;
-  private boolean holdsSlot;
   private ChannelHandlerContext ctx;
   private Downstream connection;
   private Exchange current;
@@ -70,19 +57,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
    * @param http2 whether this is an HTTP/2 stream
    * @param peerIdentity the verified mTLS peer identity, or null
    * @param headWatch hears head boundaries (HTTP/1.1)
-   * @param slots the exchange slots of the HTTP/2 connection this stream belongs to, or null
    */
   public ProxyHandler(
-      ListenerContext listener,
-      boolean http2,
-      String peerIdentity,
-      HeadWatch headWatch,
-      ExchangeSlots slots) {
+      ListenerContext listener, boolean http2, String peerIdentity, HeadWatch headWatch) {
     this.listener = listener;
     this.http2 = http2;
     this.peerIdentity = peerIdentity;
     this.headWatch = headWatch;
-    this.slots = slots;
   }
 
   @Override
@@ -134,16 +115,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
         return;
       }
-      if (slots != null) {
-        if (!slots.tryTake()) {
-          // The connection's earlier exchanges still hold upstream work: refuse, retryable.
-          ReferenceCountUtil.release(msg);
-          ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
-          ctx.close();
-          return;
-        }
-        holdsSlot = true;
-      }
       current = new Exchange(this, listener, ctx, http2, clientAddress(), peerIdentity);
       if (connection != null) {
         connection.exchangeStarted();
@@ -189,16 +160,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ended.onDownstreamClosed();
       exchangeEnded();
     }
-    giveBackSlot();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent && current == null) {
-      if (!headWatch.idleMidHead()) {
-        ctx.close();
-      }
+      ctx.close();
       return;
     }
     ReferenceCountUtil.release(evt);
@@ -224,14 +192,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The exchange ended and its upstream work was cancelled or finished. */
-  private void giveBackSlot() {
-    if (holdsSlot) {
-      holdsSlot = false;
-      slots.giveBack();
-    }
-  }
-
   /** Called by the exchange when its response is fully written (or abandoned). */
   void exchangeDone(Exchange exchange, boolean keepAlive) {
     if (current != exchange) {
@@ -239,7 +199,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     current = null;
     exchangeEnded();
-    giveBackSlot();
     if (http2 || !keepAlive || closing() || !ctx.channel().isActive()) {
       ctx.close();
       return;

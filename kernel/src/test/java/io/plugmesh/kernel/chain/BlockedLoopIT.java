@@ -107,8 +107,7 @@ class BlockedLoopIT {
         d.maxPendingBodyBytes(),
         d.drainTimeout(),
         d.blockedLoopThreshold(),
-        quarantine,
-        d.requestBodyTimeout());
+        quarantine);
   }
 
   /** Sleeps on the event loop when the request carries {@code x-sleep}. */

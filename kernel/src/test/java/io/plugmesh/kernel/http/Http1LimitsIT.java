@@ -44,8 +44,7 @@ class Http1LimitsIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins(),
-            d.requestBodyTimeout());
+            d.quarantineBlockingPlugins());
     proxy =
         KernelFixture.start(
             """

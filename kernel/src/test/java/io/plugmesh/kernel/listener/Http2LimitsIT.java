@@ -71,8 +71,7 @@ class Http2LimitsIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins(),
-            d.requestBodyTimeout());
+            d.quarantineBlockingPlugins());
     proxy =
         KernelFixture.start(
             """

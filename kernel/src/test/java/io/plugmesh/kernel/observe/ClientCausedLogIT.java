@@ -85,8 +85,7 @@ class ClientCausedLogIT {
             d.maxPendingBodyBytes(),
             d.drainTimeout(),
             d.blockedLoopThreshold(),
-            d.quarantineBlockingPlugins(),
-            d.requestBodyTimeout());
+            d.quarantineBlockingPlugins());
     try (TestUpstream up = TestUpstream.http1("up");
         KernelFixture proxy =
             KernelFixture.start(

@@ -175,17 +175,9 @@ public final class TestUpstream implements AutoCloseable {
     forcedStatus.set(status);
   }
 
-  /**
-   * The most {@code /delay} requests this upstream held at once; a request counts until answered or
-   * until its connection (h2: stream) closed.
-   */
+  /** The most requests this upstream was answering at once. */
   public int maxInFlight() {
     return maxInFlight.get();
-  }
-
-  /** The {@code /delay} requests held now. */
-  public int inFlight() {
-    return inFlight.get();
   }
 
   public int requests() {
@@ -385,21 +377,10 @@ public final class TestUpstream implements AutoCloseable {
         long ms = Long.parseLong(uri.substring(delay + 7).split("[?/]")[0]);
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
-        // In flight until answered or until the proxy gives up on it (closes the connection or
-        // resets the stream), whichever comes first.
-        java.util.concurrent.atomic.AtomicBoolean ended =
-            new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable end =
-            () -> {
-              if (ended.compareAndSet(false, true)) {
-                inFlight.decrementAndGet();
-              }
-            };
-        ctx.channel().closeFuture().addListener(f -> end.run());
         ctx.executor()
             .schedule(
                 () -> {
-                  end.run();
+                  inFlight.decrementAndGet();
                   sendText(ctx, req, HttpResponseStatus.OK, name + " after " + ms + "ms\n");
                 },
                 ms,
