@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Downstreams {
   private static final Logger log = LoggerFactory.getLogger(Downstreams.class);
 
+  /** How long the drain waits for a connection's loop to run what it has queued: 100 ms. */
+  private static final Duration LOOP_SETTLE = Duration.ofMillis(100);
+
   /** How long the drain waits for cut connections to finish closing. */
   static final Duration CUT_WAIT = Duration.ofSeconds(1);
 
@@ -114,6 +117,11 @@ public final class Downstreams {
       allClosed.complete(null);
     }
     await(allClosed, timeout);
+    // A stream's exchange can end on its loop just after its connection closed (an h2 child
+    // channel goes inactive after the parent): let each loop run what it has queued first.
+    for (var loop : atStart.stream().map(d -> d.channel().eventLoop()).distinct().toList()) {
+      loop.submit(() -> {}).await(LOOP_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+    }
     long completed = exchangesEnded.get() - endedBefore;
     List<Downstream> left = List.copyOf(open);
     int cut = left.stream().mapToInt(Downstream::inFlight).sum();
