@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.plugmesh.config.ConfigError;
-import io.plugmesh.config.ConfigLoader;
 import io.plugmesh.config.ConfigValidator;
 import io.plugmesh.config.Limits;
 import io.plugmesh.config.MeshConfig;
@@ -13,8 +12,6 @@ import io.plugmesh.config.ProxySettings;
 import io.plugmesh.filters.FilterFactory;
 import io.plugmesh.filters.internal.ChainRunner;
 import io.plugmesh.kernel.admin.AdminServer;
-import io.plugmesh.kernel.admin.AdminState;
-import io.plugmesh.kernel.admin.Readiness;
 import io.plugmesh.kernel.chain.BlockedLoopWatchdog;
 import io.plugmesh.kernel.cluster.ClusterRegistry;
 import io.plugmesh.kernel.listener.ListenerServer;
@@ -35,7 +32,6 @@ import io.plugmesh.pluginruntime.PluginConfigException;
 import io.plugmesh.pluginruntime.PluginHost;
 import io.plugmesh.pluginruntime.PluginInfo;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -107,7 +103,7 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
         AdminServer.start(
             settings.admin().host(),
             settings.admin().port(),
-            new Admin(),
+            new KernelAdminState(this),
             boss,
             settings.admin().token());
   }
@@ -429,80 +425,18 @@ public final class Kernel implements ProxyRuntime, AutoCloseable {
     registry.close();
   }
 
-  private static Map<String, Object> describe(PluginInfo info) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", info.id());
-    m.put("version", info.version());
-    m.put("requires", info.requires());
-    m.put("path", info.path());
-    m.put("state", info.state().name());
-    m.put("filters", info.filters());
-    if (!info.error().isEmpty()) {
-      m.put("error", info.error());
-    }
-    return m;
+  /** Whether the kernel is closed (package-private for its admin view). */
+  boolean isClosed() {
+    return closed;
   }
 
-  /** The admin endpoints' view of this kernel. */
-  private final class Admin implements AdminState {
-    @Override
-    public boolean live() {
-      return !closed;
-    }
+  /** Whether the kernel drains (package-private for its admin view). */
+  boolean isDraining() {
+    return draining;
+  }
 
-    @Override
-    public Readiness readiness() {
-      Snapshot s = current.get();
-      if (closed || draining) {
-        return new Readiness(false, false, "shutting down");
-      }
-      if (s == null) {
-        return new Readiness(false, false, "no config applied yet");
-      }
-      String stale = staleReason;
-      return new Readiness(
-          true, stale != null, stale != null ? stale : "serving config version " + s.version());
-    }
-
-    @Override
-    public long configVersion() {
-      Snapshot s = current.get();
-      return s == null ? 0 : s.version();
-    }
-
-    @Override
-    public Map<String, Object> configTree() {
-      Snapshot s = current.get();
-      return s == null ? Map.of() : ConfigLoader.toTree(s.config());
-    }
-
-    @Override
-    public List<Map<String, Object>> plugins() {
-      List<Map<String, Object>> out = new ArrayList<>();
-      for (var info : plugins.plugins()) {
-        out.add(describe(info));
-      }
-      for (var info : plugins.retired()) {
-        out.add(describe(info));
-      }
-      return out;
-    }
-
-    @Override
-    public Map<String, Object> reloadPlugins() {
-      PluginReload reload = Kernel.this.reloadPlugins();
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("changed", reload.changed());
-      m.put("loaded", reload.loaded().stream().map(Kernel::describe).toList());
-      m.put("retired", reload.removed().stream().map(Kernel::describe).toList());
-      m.put("failed", reload.failed().stream().map(Kernel::describe).toList());
-      m.put("configVersion", reload.configVersion());
-      return m;
-    }
-
-    @Override
-    public String scrapeMetrics(String contentType) {
-      return registry.scrape(contentType);
-    }
+  /** Why the config is stale, or null (package-private for its admin view). */
+  String staleReason() {
+    return staleReason;
   }
 }
