@@ -329,7 +329,7 @@ public final class ChainBuilder {
     int bufferedBytes = 0;
     int problemsBefore = problems.size();
     for (PreparedLink link : prepared.links()) {
-      FilterMode mode = link.mode() == FilterMode.SHADOW ? FilterMode.SHADOW : FilterMode.ENFORCE;
+      FilterMode mode = link.mode(); // never OFF: off entries make no link
       Filter filter;
       boolean replay = false;
       if (link instanceof Unavailable u) {
